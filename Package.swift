@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+// The DPCL service: modules and which may import which (see README.md, "Layout").
+import PackageDescription
+
+/// System libraries: a module map each, provided by Debian's `-dev` packages.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(
+        name: name,
+        path: "Sources/CLibraries/\(name)",
+        pkgConfig: pkgConfig,
+        providers: [.apt([apt])]
+    )
+}
+
+let package = Package(
+    name: "dpcl",
+    products: [
+        .executable(name: "dpcl", targets: ["dpcl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
+        systemLibrary("CPNG", pkgConfig: "libpng", apt: "libpng-dev"),
+        systemLibrary("CJPEG", pkgConfig: "libjpeg", apt: "libjpeg62-turbo-dev"),
+        systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
+        systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
+
+        // The only C code of the project: what Swift cannot express (setjmp/longjmp error
+        // handling for libjpeg and libpng).
+        .target(
+            name: "CShim",
+            dependencies: ["CJPEG", "CPNG"],
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]
+        ),
+
+        // Proves that every system library links and works (`dpcl doctor`).
+        .target(
+            name: "Diagnostics",
+            dependencies: ["COpenBLAS", "CPNG", "CJPEG", "CZlib", "CSQLite", "CCrypto", "CShim"]
+        ),
+
+        .executableTarget(
+            name: "dpcl",
+            dependencies: [
+                "Diagnostics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

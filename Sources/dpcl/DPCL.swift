@@ -1,0 +1,11 @@
+// The `dpcl` command line: one subcommand per job of the service.
+import ArgumentParser
+
+@main
+struct DPCL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dpcl",
+        abstract: "Multi-instance semantic correspondence: the DPCL matcher and its benchmark service.",
+        subcommands: [DoctorCommand.self]
+    )
+}
