@@ -16,6 +16,7 @@ let package = Package(
     name: "dpcl",
     products: [
         .executable(name: "dpcl", targets: ["dpcl"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,15 +43,21 @@ let package = Package(
             dependencies: ["COpenBLAS", "CPNG", "CJPEG", "CZlib", "CSQLite", "CCrypto", "CShim"]
         ),
 
+        // The metric (mPCK / recall / F1 / mIoU), the Hungarian solver and the streaming
+        // readers of benchmark and prediction files; no HTTP, SQL or model code.
+        .target(name: "Evaluation", dependencies: ["CZlib"]),
+
         .executableTarget(
             name: "dpcl",
             dependencies: [
                 "Diagnostics",
+                "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
     ],
     swiftLanguageModes: [.v6]
 )

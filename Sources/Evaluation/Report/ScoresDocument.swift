@@ -1,0 +1,70 @@
+// Scores written as a misc-scores/v1 document (FORMATS.md section 4). Numbers are written
+// in Swift's shortest round-trip form, so a reader gets back the exact Doubles.
+
+public enum ScoresDocument {
+    public static let format = "misc-scores/v1"
+
+    /// The key of an α: two decimals ("0.05", "1.00"), more where two would not round-trip.
+    public static func alphaKey(_ alpha: Double) -> String {
+        let hundredths = (alpha * 100).rounded()
+        if hundredths / 100 == alpha, hundredths >= 0, hundredths < 1e15 {
+            let whole = Int(hundredths) / 100
+            let fraction = Int(hundredths) % 100
+            return "\(whole)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+        }
+        return "\(alpha)"
+    }
+
+    public static func json(_ scores: Scores) -> String {
+        var out = "{\n"
+        out += "  \"format\": \(quoted(format)),\n"
+        out += "  \"benchmark\": \(quoted(scores.benchmark)),\n"
+        if let method = scores.method { out += "  \"method\": \(quoted(method)),\n" }
+        out += "  \"overall\": "
+        summary(scores.overall, ignoredMatches: scores.ignoredMatches, indent: "  ", into: &out)
+        out += ",\n  \"categories\": {"
+        for (index, category) in scores.categories.enumerated() {
+            out += index == 0 ? "\n" : ",\n"
+            out += "    \(quoted(category.name)): "
+            summary(category.summary, ignoredMatches: nil, indent: "    ", into: &out)
+        }
+        out += scores.categories.isEmpty ? "}\n}\n" : "\n  }\n}\n"
+        return out
+    }
+
+    private static func summary(_ summary: ScoreSummary, ignoredMatches: Int?, indent: String, into out: inout String) {
+        out += "{\n\(indent)  \"groups\": \(summary.groups),\n"
+        if let ignoredMatches { out += "\(indent)  \"ignored_matches\": \(ignoredMatches),\n" }
+        out += "\(indent)  \"alphas\": {"
+        for (index, scores) in summary.alphas.enumerated() {
+            out += index == 0 ? "\n" : ",\n"
+            out += "\(indent)    \(quoted(alphaKey(scores.alpha))): {\"mpck\": \(number(scores.mpck)), "
+                + "\"recall\": \(number(scores.recall)), \"f1\": \(number(scores.f1))}"
+        }
+        out += summary.alphas.isEmpty ? "},\n" : "\n\(indent)  },\n"
+        out += "\(indent)  \"miou\": \(number(summary.miou))\n\(indent)}"
+    }
+
+    static func number(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "null" }
+        return "\(value)"
+    }
+
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
