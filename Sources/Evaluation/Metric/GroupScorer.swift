@@ -78,7 +78,8 @@ struct GroupScorer {
                 }
             }
             for (alphaIndex, alpha) in alphas.enumerated() {
-                let positives = truePositives(rows: predictions, columns: truths, threshold: alpha * scale)
+                let positives = Self.truePositives(
+                    &solver, distances: distances, rows: predictions, columns: truths, threshold: alpha * scale)
                 let precision = Double(positives) / Double(predictions)
                 let recall = Double(positives) / Double(truths)
                 totals.precision[alphaIndex] += precision
@@ -91,14 +92,16 @@ struct GroupScorer {
 
     /// TP of one group: admissible pairs in an assignment with the most admissible pairs
     /// (and, among those, the least distance), over the `rows × columns` matrix in `distances`.
-    mutating func truePositives(rows: Int, columns: Int, threshold: Double) -> Int {
+    static func truePositives(
+        _ solver: inout HungarianSolver<AdmissibleFirstCost>, distances: [Double], rows: Int, columns: Int, threshold: Double
+    ) -> Int {
         var admissible = 0
         for distance in distances where distance <= threshold { admissible += 1 }
         // With one prediction or one truth, or every pairing admissible, the optimum is plain.
         if admissible == 0 { return 0 }
         if rows == 1 || columns == 1 { return 1 }
         if admissible == rows * columns { return min(rows, columns) }
-        return Self.solve(&solver, distances: distances, rows: rows, columns: columns, threshold: threshold)
+        return solve(&solver, distances: distances, rows: rows, columns: columns, threshold: threshold)
     }
 
     /// The full Kuhn-Munkres solve (also what the property tests pit against brute force).
