@@ -89,6 +89,7 @@ func rectangleRLE(height: Int, width: Int, box: (x0: Int, y0: Int, x1: Int, y1: 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else { print("usage: make_eval_data OUTPUT_DIR [pairs]"); exit(2) }
 let folder = arguments[1]
+try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 let pairCount = arguments.count > 2 ? Int(arguments[2])! : 218_179
 let imageCount = 4_812, categoryCount = 34
 var random = SplitMix64(state: 210_000)

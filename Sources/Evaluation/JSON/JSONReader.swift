@@ -18,13 +18,35 @@ public final class JSONReader {
     private let source: ByteSource
     private let buffer: UnsafeMutablePointer<UInt8>
     private let capacity: Int
-    private var position = 0
-    private var end = 0
-    /// Stream offset of `buffer[0]`.
-    private var base = 0
-    private var exhausted = false
-    /// The bytes of the last string read (escapes decoded), valid until the next read.
-    public private(set) var stringBytes: [UInt8] = []
+    /// The mutable state lives behind a pointer: stored `var`s of a class pay a dynamic
+    /// exclusivity check on every access, which showed in profiles of the byte loops.
+    private struct State {
+        var position = 0
+        var end = 0
+        /// Stream offset of `buffer[0]`.
+        var base = 0
+        var exhausted = false
+        /// The bytes of the last string read (escapes decoded).
+        var string: UnsafeMutablePointer<UInt8>
+        var stringCount = 0
+        var stringCapacity: Int
+    }
+    private let state: UnsafeMutablePointer<State>
+
+    private var position: Int {
+        @inline(__always) get { state.pointee.position }
+        @inline(__always) set { state.pointee.position = newValue }
+    }
+    private var end: Int {
+        @inline(__always) get { state.pointee.end }
+        @inline(__always) set { state.pointee.end = newValue }
+    }
+
+    /// The bytes of the last member name or string read (escapes decoded); valid until the
+    /// next read.
+    public var stringBytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: state.pointee.string, count: state.pointee.stringCount)
+    }
     private let number: UnsafeMutablePointer<CChar>
     private static let numberCapacity = 1024
     /// Deepest nesting `skipValue` accepts, so hostile input cannot exhaust memory.
@@ -35,16 +57,41 @@ public final class JSONReader {
         capacity = max(16, bufferSize)
         buffer = .allocate(capacity: capacity)
         number = .allocate(capacity: Self.numberCapacity + 1)
-        stringBytes.reserveCapacity(256)
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(string: .allocate(capacity: 256), stringCapacity: 256))
     }
 
     deinit {
         buffer.deallocate()
         number.deallocate()
+        state.pointee.string.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    @inline(__always) private func appendString(_ byte: UInt8) {
+        if state.pointee.stringCount == state.pointee.stringCapacity { growString(by: 1) }
+        state.pointee.string[state.pointee.stringCount] = byte
+        state.pointee.stringCount += 1
+    }
+
+    @inline(__always) private func appendString(_ bytes: UnsafePointer<UInt8>, count: Int) {
+        if state.pointee.stringCount + count > state.pointee.stringCapacity { growString(by: count) }
+        (state.pointee.string + state.pointee.stringCount).update(from: bytes, count: count)
+        state.pointee.stringCount += count
+    }
+
+    private func growString(by count: Int) {
+        let capacity = max(state.pointee.stringCapacity * 2, state.pointee.stringCount + count)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grown.update(from: state.pointee.string, count: state.pointee.stringCount)
+        state.pointee.string.deallocate()
+        state.pointee.string = grown
+        state.pointee.stringCapacity = capacity
     }
 
     /// Bytes consumed so far: where the next token starts, for error messages.
-    public var offset: Int { base + position }
+    public var offset: Int { state.pointee.base + position }
 
     func syntaxError(_ message: String) -> JSONSyntaxError {
         JSONSyntaxError(offset: offset, message: message)
@@ -59,11 +106,11 @@ public final class JSONReader {
     }
 
     private func refill() throws -> Bool {
-        if exhausted { return false }
-        base += end
+        if state.pointee.exhausted { return false }
+        state.pointee.base += end
         position = 0
         end = try source.read(into: buffer, capacity: capacity)
-        if end == 0 { exhausted = true }
+        if end == 0 { state.pointee.exhausted = true }
         return end > 0
     }
 
@@ -167,10 +214,8 @@ public final class JSONReader {
     /// Whether the last member name or string read equals `literal`.
     @inline(__always) public func stringIs(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
-        guard stringBytes.count == count else { return false }
-        return stringBytes.withUnsafeBufferPointer { bytes in
-            memcmp(bytes.baseAddress!, literal.utf8Start, count) == 0
-        }
+        guard state.pointee.stringCount == count else { return false }
+        return memcmp(state.pointee.string, literal.utf8Start, count) == 0
     }
 
     // MARK: scalars
@@ -270,7 +315,7 @@ public final class JSONReader {
     /// Reads the string at `position` (an opening quote) into `stringBytes`.
     private func scanString() throws {
         position += 1
-        stringBytes.removeAll(keepingCapacity: true)
+        state.pointee.stringCount = 0
         while true {
             guard try ensureByte() else { throw syntaxError("unexpected end inside a string") }
             // Copy the plain run in one go.
@@ -282,7 +327,7 @@ public final class JSONReader {
                 index += 1
             }
             if index > start {
-                stringBytes.append(contentsOf: UnsafeBufferPointer(start: buffer + start, count: index - start))
+                appendString(buffer + start, count: index - start)
                 position = index
             }
             guard position < end else { continue }
@@ -307,12 +352,12 @@ public final class JSONReader {
     private func scanEscape() throws {
         let byte = try nextStringByte()
         switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): stringBytes.append(byte)
-        case UInt8(ascii: "b"): stringBytes.append(0x08)
-        case UInt8(ascii: "f"): stringBytes.append(0x0C)
-        case UInt8(ascii: "n"): stringBytes.append(0x0A)
-        case UInt8(ascii: "r"): stringBytes.append(0x0D)
-        case UInt8(ascii: "t"): stringBytes.append(0x09)
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): appendString(byte)
+        case UInt8(ascii: "b"): appendString(0x08)
+        case UInt8(ascii: "f"): appendString(0x0C)
+        case UInt8(ascii: "n"): appendString(0x0A)
+        case UInt8(ascii: "r"): appendString(0x0D)
+        case UInt8(ascii: "t"): appendString(0x09)
         case UInt8(ascii: "u"):
             var scalar = try scanHex4()
             if scalar >= 0xD800 && scalar < 0xDC00 {
@@ -351,25 +396,74 @@ public final class JSONReader {
     private func appendUTF8(_ scalar: UInt32) {
         switch scalar {
         case 0..<0x80:
-            stringBytes.append(UInt8(scalar))
+            appendString(UInt8(scalar))
         case 0x80..<0x800:
-            stringBytes.append(UInt8(0xC0 | scalar >> 6))
-            stringBytes.append(UInt8(0x80 | scalar & 0x3F))
+            appendString(UInt8(0xC0 | scalar >> 6))
+            appendString(UInt8(0x80 | scalar & 0x3F))
         case 0x800..<0x10000:
-            stringBytes.append(UInt8(0xE0 | scalar >> 12))
-            stringBytes.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            stringBytes.append(UInt8(0x80 | scalar & 0x3F))
+            appendString(UInt8(0xE0 | scalar >> 12))
+            appendString(UInt8(0x80 | scalar >> 6 & 0x3F))
+            appendString(UInt8(0x80 | scalar & 0x3F))
         default:
-            stringBytes.append(UInt8(0xF0 | scalar >> 18))
-            stringBytes.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-            stringBytes.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            stringBytes.append(UInt8(0x80 | scalar & 0x3F))
+            appendString(UInt8(0xF0 | scalar >> 18))
+            appendString(UInt8(0x80 | scalar >> 12 & 0x3F))
+            appendString(UInt8(0x80 | scalar >> 6 & 0x3F))
+            appendString(UInt8(0x80 | scalar & 0x3F))
         }
     }
 
     /// Reads the number at `position`, checking the JSON grammar
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
     private func scanNumber() throws -> Double {
+        if let value = scanPlainNumberInBuffer() { return value }
+        return try scanAnyNumber()
+    }
+
+    /// The common case, parsed in place: `-?(0|[1-9][0-9]*)(\.[0-9]+)?` with at most 19
+    /// significant digits, wholly inside the buffer, value exact by Clinger's fast path.
+    /// nil (nothing consumed) for anything else, which the general scanner then handles.
+    @inline(__always) private func scanPlainNumberInBuffer() -> Double? {
+        var index = position
+        let limit = end
+        @inline(__always) func digit(_ at: Int) -> UInt64? {
+            let byte = buffer[at] &- UInt8(ascii: "0")
+            return byte < 10 ? UInt64(byte) : nil
+        }
+        let negative = buffer[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        guard index < limit, let first = digit(index) else { return nil }
+        var significand = first
+        var digits = first == 0 ? 0 : 1
+        index += 1
+        if first != 0 {
+            while index < limit, let next = digit(index) {
+                significand = significand &* 10 &+ next
+                digits += 1
+                index += 1
+            }
+        }
+        var fractionDigits = 0
+        if index < limit && buffer[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < limit, let next = digit(index) {
+                significand = significand &* 10 &+ next
+                if significand != 0 { digits += 1 }
+                fractionDigits += 1
+                index += 1
+            }
+            guard fractionDigits > 0 else { return nil }
+        }
+        // The terminator must be in the buffer and must not continue the number.
+        guard index < limit, digits <= 19, fractionDigits <= 22, significand <= 1 << 53 else { return nil }
+        let terminator = buffer[index]
+        guard terminator != UInt8(ascii: "e") && terminator != UInt8(ascii: "E") && terminator != UInt8(ascii: ".")
+                && digit(index) == nil else { return nil }
+        position = index
+        let value = Double(significand) / Self.powersOfTen[fractionDigits]
+        return negative ? -value : value
+    }
+
+    private func scanAnyNumber() throws -> Double {
         var length = 0
         // Decimal significand (first 19 significant digits) and its power of ten, for the
         // exact fast path; anything else goes to strtod.
