@@ -42,6 +42,10 @@ let package = Package(
             dependencies: ["COpenBLAS", "CPNG", "CJPEG", "CZlib", "CSQLite", "CCrypto", "CShim"]
         ),
 
+        // Image decode/encode, resize, COCO masks and match pictures; knows nothing of HTTP
+        // or models.
+        .target(name: "Imaging", dependencies: ["CShim"]),
+
         .executableTarget(
             name: "dpcl",
             dependencies: [
@@ -51,6 +55,7 @@ let package = Package(
         ),
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
