@@ -43,9 +43,13 @@ let package = Package(
             dependencies: ["COpenBLAS", "CPNG", "CJPEG", "CZlib", "CSQLite", "CCrypto", "CShim"]
         ),
 
+        // Image decode/encode, resize, COCO masks and match pictures; knows nothing of HTTP
+        // or models.
+        .target(name: "Imaging", dependencies: ["CShim"]),
+
         // The metric (mPCK / recall / F1 / mIoU), the Hungarian solver and the streaming
         // readers of benchmark and prediction files; no HTTP, SQL or model code.
-        .target(name: "Evaluation", dependencies: ["CZlib"]),
+        .target(name: "Evaluation", dependencies: ["Imaging", "CZlib"]),
 
         .executableTarget(
             name: "dpcl",
@@ -57,6 +61,7 @@ let package = Package(
         ),
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CZlib", "dpcl"]),
     ],
     swiftLanguageModes: [.v6]

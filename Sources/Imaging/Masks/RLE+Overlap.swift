@@ -1,0 +1,85 @@
+// Intersection over union and union/intersection of masks, walking the runs of both masks
+// at once as pycocotools' rleIou and rleMerge do (no decoding).
+
+extension RLE {
+    /// pycocotools `iou(a, b, [0])` (not crowd): |a ∩ b| / |a ∪ b|, 0 when the bounding
+    /// boxes do not overlap or the masks do not intersect.
+    public static func iou(_ a: RLE, _ b: RLE) throws(MaskError) -> Double {
+        guard a.size == b.size else { throw .sizeMismatch(expected: a.size, found: b.size) }
+        // pycocotools screens with the boxes first; keeping that keeps its results exact
+        // (e.g. a box computed from a wrapped run).
+        guard BoundingBox.iou(a.bbox, b.bbox) > 0 else { return 0 }
+        guard !a.counts.isEmpty, !b.counts.isEmpty else { return 0 }
+        let (intersection, union) = a.counts.withUnsafeBufferPointer { ra in
+            b.counts.withUnsafeBufferPointer { rb in overlap(ra, rb) }
+        }
+        return intersection == 0 ? 0 : Double(intersection) / Double(union)
+    }
+
+    /// Number of pixels in both masks and in either.
+    private static func overlap(_ ra: UnsafeBufferPointer<UInt32>, _ rb: UnsafeBufferPointer<UInt32>)
+        -> (intersection: UInt64, union: UInt64)
+    {
+        var ca = ra[0], cb = rb[0]
+        var a = 1, b = 1
+        var va = false, vb = false
+        var intersection: UInt64 = 0, union: UInt64 = 0
+        var remaining: UInt64 = 1
+        while remaining > 0 {
+            let c = min(ca, cb)
+            if va || vb {
+                union += UInt64(c)
+                if va && vb { intersection += UInt64(c) }
+            }
+            remaining = 0
+            ca -= c
+            if ca == 0 && a < ra.count { ca = ra[a]; a += 1; va.toggle() }
+            remaining += UInt64(ca)
+            cb -= c
+            if cb == 0 && b < rb.count { cb = rb[b]; b += 1; vb.toggle() }
+            remaining += UInt64(cb)
+        }
+        return (intersection, union)
+    }
+
+    /// pycocotools `merge(rles, intersect)`: the union (or intersection) of masks of one
+    /// size. An empty list gives a 0 x 0 mask, as there.
+    public static func merge(_ masks: [RLE], intersect: Bool = false) throws(MaskError) -> RLE {
+        guard let first = masks.first else { return RLE(trusted: [], size: MaskSize(height: 0, width: 0)) }
+        var merged = first.counts
+        for next in masks.dropFirst() {
+            guard next.size == first.size else { throw .sizeMismatch(expected: first.size, found: next.size) }
+            merged = merge(merged, next.counts, intersect: intersect)
+        }
+        return RLE(trusted: merged, size: first.size)
+    }
+
+    private static func merge(_ ra: [UInt32], _ rb: [UInt32], intersect: Bool) -> [UInt32] {
+        guard !ra.isEmpty, !rb.isEmpty else { return ra.isEmpty ? rb : ra }
+        var result = [UInt32]()
+        result.reserveCapacity(ra.count + rb.count)
+        var ca = ra[0], cb = rb[0]
+        var a = 1, b = 1
+        var v = false, va = false, vb = false
+        var run: UInt32 = 0
+        var remaining: UInt64 = 1
+        while remaining > 0 {
+            let c = min(ca, cb)
+            run &+= c
+            remaining = 0
+            ca -= c
+            if ca == 0 && a < ra.count { ca = ra[a]; a += 1; va.toggle() }
+            remaining += UInt64(ca)
+            cb -= c
+            if cb == 0 && b < rb.count { cb = rb[b]; b += 1; vb.toggle() }
+            remaining += UInt64(cb)
+            let previous = v
+            v = intersect ? (va && vb) : (va || vb)
+            if v != previous || remaining == 0 {
+                result.append(run)
+                run = 0
+            }
+        }
+        return result
+    }
+}
