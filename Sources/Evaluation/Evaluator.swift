@@ -77,7 +77,7 @@ struct EvaluationRun {
         try localiseSources(&entry, pair: pair, pairIndex: pairIndex)
         try masks.check(entry, pair: pair)
         ignoredMatches += groups.score(pair: pairIndex, matches: entry.matches, into: &totals[pair.category])
-        totals[pair.category].iou += try masks.score(entry, pairIndex: pairIndex)
+        totals[pair.category].iou += masks.score(pairIndex: pairIndex)
     }
 
     /// Checks every match's source instance and keypoint, replacing the instance id by its

@@ -37,6 +37,10 @@ import Testing
         (submission(#"{"pair": "p1", "instances": [{"id": 1, "segmentation": {"size": [40, 80], "counts": [0, 3200]}}]}"#), "pairs[0].instances[0].segmentation.size", "not the target image's"),
         (submission(#"{"pair": "p1", "instances": [{"id": 1, "segmentation": {"size": [80, 40]}}]}"#), "pairs[0].instances[0].segmentation", "missing field \"counts\""),
         (submission(#"{"pair": "p1", "matches": [\#(match),]}"#), "pairs[0]", "invalid JSON at byte"),
+        (submission(#"{"pair": "p1", "instances": [{"id": 1, "segmentation": {"size": [80, 40], "counts": [0, 100]}}]}"#), "pairs[0].instances[0].segmentation", "add up to 100 pixels"),
+        (submission(#"{"pair": "p1", "instances": [{"id": 1, "segmentation": {"size": [80, 40], "counts": "0:n0{"}}]}"#), "pairs[0].instances[0].segmentation", "invalid mask"),
+        (submission(#"{"pair": "p1", "instances": [{"id": 1, "segmentation": [[1, 2, 3]]}]}"#), "pairs[0].instances[0].segmentation[0]", "at least 6"),
+        (submission(#"{"pair": "p1", "instances": [{"id": 1, "segmentation": "mask"}]}"#), "pairs[0].instances[0].segmentation", "expected an RLE object or a polygon list, found a string"),
         (submission("", format: "misc-predictions/v2"), "format", "\"misc-predictions/v2\" is not \"misc-predictions/v1\""),
         (#"{"benchmark": "tiny", "pairs": []}"#, "(document)", "missing field \"format\""),
         (#"{"format": "misc-predictions/v1", "benchmark": "other", "pairs": []}"#, "benchmark", "this benchmark is \"tiny\""),
@@ -74,6 +78,28 @@ import Testing
         #expect(scores.overall.miou == nil, "no predicted masks")
     }
 
+    @Test func miouTakesRLEAndPolygonMasks() throws {
+        let benchmark = try TestSupport.benchmark(Self.groundTruth)
+        // The truth of p1's target is the whole 80x40 image. Half of it: IoU 1/2, averaged
+        // over the one masked target instance of the benchmark (p2's target has none).
+        let half = try TestSupport.evaluate(benchmark, Self.submission(#"""
+            {"pair": "p1", "instances": [{"id": 1, "segmentation": {"size": [80, 40], "counts": [0, 1600, 1600]}},
+                                         {"id": 2, "segmentation": {"size": [80, 40], "counts": [1600, 1600]}}]}
+            """#))
+        #expect(half.overall.miou == 0.5)
+        // A polygon around the whole image rasterises to (nearly) all of it.
+        let polygon = try TestSupport.evaluate(benchmark, Self.submission(#"""
+            {"pair": "p1", "instances": [{"id": 1, "segmentation": [[0, 0, 40, 0, 40, 80, 0, 80]]}]}
+            """#))
+        let miou = try #require(polygon.overall.miou)
+        #expect(miou > 0.95 && miou <= 1)
+        // A mask on a pair whose target has no masked truth: mIoU is 0, not null.
+        let elsewhere = try TestSupport.evaluate(benchmark, Self.submission(#"""
+            {"pair": "p2", "instances": [{"id": 1, "segmentation": {"size": [50, 100], "counts": [0, 5000]}}]}
+            """#))
+        #expect(elsewhere.overall.miou == 0)
+    }
+
     @Test func membersMayComeInAnyOrder() throws {
         let benchmark = try TestSupport.benchmark(Self.groundTruth)
         let reordered = #"{"pairs": [{"matches": [\#(Self.match)], "pair": "p1"}], "method": "m", "benchmark": "tiny", "format": "misc-predictions/v1"}"#
@@ -87,6 +113,8 @@ import Testing
         (#"{"format": "misc-pairs/v1", "name": "x", "categories": [{"name": "c", "keypoints": ["a"]}], "images": [{"id": "i", "width": 2, "height": 2}], "instances": [{"id": 1, "image": "i", "category": "c", "keypoints": [[null, 1, 2]]}], "pairs": []}"#, "instances[0].keypoints[0][0]"),
         (#"{"format": "misc-pairs/v1", "name": "x", "categories": [], "images": [{"id": "i", "width": 0, "height": 2}], "instances": [], "pairs": []}"#, "images[0].width"),
         (#"{"format": "misc-pairs/v0", "name": "x"}"#, "format"),
+        (#"{"format": "misc-pairs/v1", "name": "x", "categories": [{"name": "c", "keypoints": ["a"]}], "images": [{"id": "i", "width": 2, "height": 2}], "instances": [{"id": 1, "image": "i", "category": "c", "keypoints": [[1, 1, 2]], "segmentation": {"size": [2, 2], "counts": [1, 1]}}], "pairs": []}"#, "instances[0].segmentation"),
+        (#"{"format": "misc-pairs/v1", "name": "x", "categories": [{"name": "c", "keypoints": ["a"]}], "images": [{"id": "i", "width": 2, "height": 2}], "instances": [{"id": 1, "image": "i", "category": "c", "keypoints": [[1, 1, 2]], "segmentation": {"size": [2, 3], "counts": [6]}}], "pairs": []}"#, "instances[0].segmentation.size"),
     ])
     func invalidGroundTruthIsRejectedWithPath(_ text: String, _ path: String) {
         do {

@@ -1,6 +1,7 @@
 // A benchmark split (misc-pairs/v1) resolved into indices and flat arrays: everything the
 // scorer looks up per pair, precomputed once (instances per image and category, the truth
 // locations per keypoint, the number of groups each pair contributes).
+import Imaging
 
 public struct Benchmark: Sendable {
     public struct Category: Sendable, Equatable {
@@ -22,7 +23,8 @@ public struct Benchmark: Sendable {
         public let category: Int
         /// Index of keypoint 0 in `keypointX` / `keypointY` / `keypointLabelled`.
         public let keypointStart: Int
-        public let mask: MaskSpec?
+        /// The instance's mask at its image's size (polygons rasterised once, at load).
+        public let mask: RLE?
     }
 
     public struct Pair: Sendable, Equatable {

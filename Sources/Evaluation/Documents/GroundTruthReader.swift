@@ -133,7 +133,7 @@ public enum GroundTruthReader {
                     try readKeypoints(cursor, path.appending(.key("keypoints")), into: &instance)
                 } else if reader.stringIs("segmentation") {
                     if try !reader.readNull() {
-                        instance.mask = try cursor.maskSpec(path.appending(.key("segmentation")))
+                        instance.mask = try cursor.segmentation(path.appending(.key("segmentation")))
                     }
                 } else {
                     try reader.skipValue()

@@ -1,5 +1,6 @@
 // Ground truth as read, references still by name, and its resolution into a Benchmark:
 // the members of a document may come in any order, so names are resolved at the end.
+import Imaging
 
 struct RawInstance {
     var id: Int?
@@ -8,7 +9,7 @@ struct RawInstance {
     var keypointX: [Double] = []
     var keypointY: [Double] = []
     var labelled: [Bool]?
-    var mask: MaskSpec?
+    var mask: Segmentation?
 }
 
 struct RawPair {
@@ -74,10 +75,16 @@ struct RawBenchmark {
             guard labelled.count == expected else {
                 throw fail(path.appending(.key("keypoints")), .wrongKeypointCount(found: labelled.count, expected: expected))
             }
-            if let size = instance.mask?.size {
+            var mask: RLE?
+            if let segmentation = instance.mask {
                 let imageSize = [Int(images[image].height), Int(images[image].width)]
-                guard size == imageSize else {
+                if let size = segmentation.sizeArray, size != imageSize {
                     throw fail(path.appending(.key("segmentation"), .key("size")), .maskSizeMismatch(found: size, expected: imageSize))
+                }
+                do throws(MaskError) {
+                    mask = try segmentation.rle(height: imageSize[0], width: imageSize[1])
+                } catch {
+                    throw fail(path.appending(.key("segmentation")), .invalidMask(error.description))
                 }
             }
             let key = image * categories.count + category
@@ -96,7 +103,7 @@ struct RawBenchmark {
             }
             setMembers[set].append(resolved.count)
             resolved.append(Benchmark.Instance(
-                id: id, image: image, category: category, keypointStart: keypointX.count, mask: instance.mask))
+                id: id, image: image, category: category, keypointStart: keypointX.count, mask: mask))
             keypointX.append(contentsOf: instance.keypointX)
             keypointY.append(contentsOf: instance.keypointY)
             keypointLabelled.append(contentsOf: labelled)

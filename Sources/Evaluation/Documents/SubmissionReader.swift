@@ -2,6 +2,7 @@
 // reused PairEntry and handed to the caller before the next is read, so memory does not
 // grow with the file. Only shape and number checks happen here; the checks that need the
 // ground truth (pair names, instances, keypoints, mask sizes) are the caller's.
+import Imaging
 
 /// One submitted match, as numbers.
 public struct SubmittedMatch: Sendable {
@@ -14,7 +15,7 @@ public struct SubmittedMatch: Sendable {
 /// One predicted target instance.
 public struct SubmittedInstance: Sendable {
     public var id: Int
-    public var mask: MaskSpec?
+    public var mask: Segmentation?
 }
 
 /// One `pairs[]` entry; reused from entry to entry.
@@ -174,7 +175,7 @@ public enum SubmissionReader {
         let path = PairEntry.path(pair: pair, "instances", index)
         try cursor.enterObject(path)
         var id: Int?
-        var mask: MaskSpec?
+        var mask: Segmentation?
         var first = true
         while try reader.nextMember(&first) {
             if reader.stringIs("id") {
@@ -182,7 +183,7 @@ public enum SubmissionReader {
             } else if reader.stringIs("score") {
                 _ = try cursor.finite(path.appending(.key("score")))
             } else if reader.stringIs("segmentation") {
-                if try !reader.readNull() { mask = try cursor.maskSpec(path.appending(.key("segmentation"))) }
+                if try !reader.readNull() { mask = try cursor.segmentation(path.appending(.key("segmentation"))) }
             } else {
                 try reader.skipValue()
             }

@@ -1,28 +1,11 @@
-// A segmentation as written in either document (COCO RLE, compressed or not, or polygons),
-// read off the token stream; turning it into a mask is the imaging module's job.
-
-public enum MaskSpec: Sendable, Equatable {
-    /// COCO RLE with the compressed-string `counts`; `height`, `width` from `size`.
-    case compressedRLE(height: Int, width: Int, counts: String)
-    /// COCO RLE with integer `counts` (column-major run lengths, starting with background).
-    case uncompressedRLE(height: Int, width: Int, counts: [Int])
-    /// COCO polygons: `[[x1, y1, x2, y2, ...], ...]`, in pixels of the image they belong to.
-    case polygons([[Double]])
-
-    /// `[height, width]` for RLE; nil for polygons, which carry no size.
-    public var size: [Int]? {
-        switch self {
-        case .compressedRLE(let height, let width, _), .uncompressedRLE(let height, let width, _):
-            return [height, width]
-        case .polygons:
-            return nil
-        }
-    }
-}
+// Reads a `segmentation` value (COCO RLE with compressed or integer counts, or polygons)
+// off the token stream into the imaging module's Segmentation, so a bad mask is reported
+// at its JSON path.
+import Imaging
 
 extension DocumentCursor {
     /// Reads a `segmentation` value at `path`.
-    func maskSpec(_ path: JSONPath) throws -> MaskSpec {
+    func segmentation(_ path: JSONPath) throws -> Segmentation {
         switch try reader.peekKind() {
         case .array:
             return try polygons(path)
@@ -33,7 +16,7 @@ extension DocumentCursor {
         }
     }
 
-    private func polygons(_ path: JSONPath) throws -> MaskSpec {
+    private func polygons(_ path: JSONPath) throws -> Segmentation {
         try enterArray(path)
         var polygons: [[Double]] = []
         var first = true
@@ -50,10 +33,11 @@ extension DocumentCursor {
             }
             polygons.append(points)
         }
+        guard !polygons.isEmpty else { throw fail(path, .invalidMask("an empty polygon list")) }
         return .polygons(polygons)
     }
 
-    private func rle(_ path: JSONPath) throws -> MaskSpec {
+    private func rle(_ path: JSONPath) throws -> Segmentation {
         try enterObject(path)
         var size: [Int]?
         var compressed: String?
@@ -66,9 +50,7 @@ extension DocumentCursor {
                 var values: [Int] = []
                 var firstValue = true
                 while try reader.nextElement(&firstValue) {
-                    let value = try integer(sizePath.appending(.index(values.count)))
-                    guard value >= 0 else { throw fail(sizePath.appending(.index(values.count)), .invalidMask("a negative size")) }
-                    values.append(value)
+                    values.append(try integer(sizePath.appending(.index(values.count))))
                 }
                 guard values.count == 2 else { throw fail(sizePath, .invalidMask("size must be [height, width]")) }
                 size = values
@@ -82,9 +64,7 @@ extension DocumentCursor {
                     var values: [Int] = []
                     var firstValue = true
                     while try reader.nextElement(&firstValue) {
-                        let value = try integer(countsPath.appending(.index(values.count)))
-                        guard value >= 0 else { throw fail(countsPath.appending(.index(values.count)), .invalidMask("a negative run length")) }
-                        values.append(value)
+                        values.append(try integer(countsPath.appending(.index(values.count))))
                     }
                     counts = values
                 case let kind:
@@ -95,8 +75,17 @@ extension DocumentCursor {
             }
         }
         guard let size else { throw fail(path, .missingField("size")) }
-        if let compressed { return .compressedRLE(height: size[0], width: size[1], counts: compressed) }
-        if let counts { return .uncompressedRLE(height: size[0], width: size[1], counts: counts) }
+        do throws(MaskError) {
+            if let compressed { return .compressed(try RLE(compressed: compressed, height: size[0], width: size[1])) }
+            if let counts { return .uncompressed(try RLE(counts: counts, height: size[0], width: size[1])) }
+        } catch {
+            throw fail(path, .invalidMask(error.description))
+        }
         throw fail(path, .missingField("counts"))
     }
+}
+
+extension Segmentation {
+    /// `[height, width]` for RLE; nil for polygons, which carry no size.
+    var sizeArray: [Int]? { declaredSize.map { [$0.height, $0.width] } }
 }
