@@ -2,6 +2,7 @@
 // paper's layout or (with --json) as a misc-scores/v1 document.
 import ArgumentParser
 import Evaluation
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,12 +27,19 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the misc-scores/v1 document instead of the table.")
     var json = false
 
-    @Option(name: .long, parsing: .upToNextOption, help: "The α thresholds (fractions of max(width, height)).")
-    var alpha: [Double] = EvaluationOptions.paperAlphas
+    @Option(name: .long, help: "The α thresholds, comma-separated fractions of max(width, height) of the target image.")
+    var alphas = "0.05,0.10,0.15,1.00"
+
+    /// `--alphas` as numbers; nil when one is not a finite number ≥ 0.
+    private var alphaList: [Double]? {
+        let values = alphas.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 }) else { return nil }
+        return values.compactMap { $0 }
+    }
 
     func validate() throws {
-        guard !alpha.isEmpty, alpha.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
-            throw ValidationError("every --alpha must be a finite number ≥ 0")
+        guard alphaList != nil else {
+            throw ValidationError("--alphas must be comma-separated finite numbers ≥ 0, e.g. 0.05,0.10,0.15,1.00")
         }
     }
 
@@ -45,7 +53,7 @@ struct EvalCommand: ParsableCommand {
         }
         let scores: Scores
         do {
-            scores = try Evaluator(benchmark: benchmark, options: EvaluationOptions(alphas: alpha))
+            scores = try Evaluator(benchmark: benchmark, options: EvaluationOptions(alphas: alphaList ?? EvaluationOptions.paperAlphas))
                 .evaluate(path: predictions)
         } catch let error as InputError {
             printError("dpcl eval: submission \(predictions) rejected: \(error)")

@@ -116,7 +116,7 @@ indirect enum Tree: Equatable {
             #expect(inPlace == Double(literal)! && inPlace.sign == Double(literal)!.sign, "\(literal) in place")
         }
         var random = SplitMix64(state: 99)
-        for _ in 0..<20_000 {
+        for _ in 0..<5_000 {
             let value = Double(bitPattern: random.next() & 0x7FEF_FFFF_FFFF_FFFF) * (Bool.random(using: &random) ? 1 : -1)
             let forms = ["\(value)", String(format: "%.17g", value), String(format: "%.3f", Double.random(in: -5000...5000, using: &random)),
                          String(format: "%.6e", value), "\(Int.random(in: -1_000_000...1_000_000, using: &random))"]
