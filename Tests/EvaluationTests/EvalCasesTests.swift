@@ -24,7 +24,7 @@ import Testing
         let written = ScoresDocument.json(scores)
         let actual = try JSONSerialization.jsonObject(with: Data(written.utf8))
         let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected-scores.json")))
-        let differences = TestSupport.differences(expected, actual, extraKeys: ["method"])
+        let differences = TestSupport.differences(expected, actual)
         #expect(differences.isEmpty, "\(name): \(differences)")
     }
 
@@ -36,7 +36,7 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         let actual = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
         let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected-scores.json")))
-        let differences = TestSupport.differences(expected, actual, extraKeys: ["method"])
+        let differences = TestSupport.differences(expected, actual)
         #expect(differences.isEmpty, "\(name): \(differences)")
     }
 

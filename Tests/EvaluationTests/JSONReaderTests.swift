@@ -166,6 +166,20 @@ indirect enum Tree: Equatable {
         #expect(throws: JSONSyntaxError.self) { try JSONReader(source: MemoryByteSource(Array("[1, {\"a\" 2}]".utf8))).skipValue() }
     }
 
+    /// `"aaaa…` without end: the reader must stop at its string limit, not exhaust memory.
+    final class EndlessString: ByteSource {
+        var started = false
+        func read(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int) throws -> Int {
+            buffer.update(repeating: UInt8(ascii: "a"), count: capacity)
+            if !started { buffer[0] = UInt8(ascii: "\""); started = true }
+            return capacity
+        }
+    }
+
+    @Test func endlessStringsStopAtTheLimit() {
+        #expect(throws: JSONSyntaxError.self) { _ = try JSONReader(source: EndlessString()).readString() }
+    }
+
     @Test func offsetsPointAtTheProblem() {
         do {
             _ = try Tree.parse("[1, 2, x]", chunk: 2)

@@ -54,6 +54,11 @@ public struct SubmissionHeader: Sendable, Equatable {
 
 public enum SubmissionReader {
     public static let format = "misc-predictions/v1"
+    /// Most matches one pair entry may hold: far above any real pair (52 keypoints × 4 × 4
+    /// instances × a few candidates), low enough that one entry cannot exhaust memory.
+    public static let maximumMatchesPerPair = 1_000_000
+    /// Most predicted instances one pair entry may hold.
+    public static let maximumInstancesPerPair = 10_000
 
     /// Streams the submission; `onPair` sees each entry in document order. The header is
     /// checked as soon as each of its members is read, and once more at the end (a member
@@ -116,6 +121,10 @@ public enum SubmissionReader {
                 try cursor.enterArray(entry.path(.key("matches")))
                 var firstMatch = true
                 while try reader.nextElement(&firstMatch) {
+                    guard entry.matches.count < maximumMatchesPerPair else {
+                        throw cursor.fail(entry.path(.key("matches")),
+                                          .invalidValue("more than \(maximumMatchesPerPair) matches in one pair"))
+                    }
                     entry.matches.append(try readMatch(cursor, pair: entry.index, index: entry.matches.count))
                 }
             } else if reader.stringIs("instances") {
@@ -123,6 +132,10 @@ public enum SubmissionReader {
                 try cursor.enterArray(entry.path(.key("instances")))
                 var firstInstance = true
                 while try reader.nextElement(&firstInstance) {
+                    guard entry.instances.count < maximumInstancesPerPair else {
+                        throw cursor.fail(entry.path(.key("instances")),
+                                          .invalidValue("more than \(maximumInstancesPerPair) instances in one pair"))
+                    }
                     entry.instances.append(try readInstance(cursor, pair: entry.index, index: entry.instances.count))
                 }
             } else {

@@ -51,6 +51,8 @@ public final class JSONReader {
     private static let numberCapacity = 1024
     /// Deepest nesting `skipValue` accepts, so hostile input cannot exhaust memory.
     public static let maximumDepth = 512
+    /// Longest string accepted (a compressed RLE of a large image is well under this).
+    public static let maximumStringLength = 64 << 20
 
     public init(source: ByteSource, bufferSize: Int = 1 << 20) {
         self.source = source
@@ -327,6 +329,9 @@ public final class JSONReader {
                 index += 1
             }
             if index > start {
+                guard state.pointee.stringCount + (index - start) <= Self.maximumStringLength else {
+                    throw syntaxError("a string longer than \(Self.maximumStringLength) bytes")
+                }
                 appendString(buffer + start, count: index - start)
                 position = index
             }
@@ -337,6 +342,9 @@ public final class JSONReader {
                 return
             }
             if byte < 0x20 { throw syntaxError("control character \(describe(byte)) inside a string") }
+            guard state.pointee.stringCount < Self.maximumStringLength else {
+                throw syntaxError("a string longer than \(Self.maximumStringLength) bytes")
+            }
             position += 1
             try scanEscape()
         }

@@ -1,5 +1,6 @@
-// Scores written as a misc-scores/v1 document (FORMATS.md section 4). Numbers are written
-// in Swift's shortest round-trip form, so a reader gets back the exact Doubles.
+// Scores written as a misc-scores/v1 document (FORMATS.md section 4), members in the order
+// shown there. Numbers are written in Swift's shortest round-trip form, so a reader gets
+// back the exact Doubles.
 
 public enum ScoresDocument {
     public static let format = "misc-scores/v1"
@@ -19,7 +20,6 @@ public enum ScoresDocument {
         var out = "{\n"
         out += "  \"format\": \(quoted(format)),\n"
         out += "  \"benchmark\": \(quoted(scores.benchmark)),\n"
-        if let method = scores.method { out += "  \"method\": \(quoted(method)),\n" }
         out += "  \"overall\": "
         summary(scores.overall, ignoredMatches: scores.ignoredMatches, indent: "  ", into: &out)
         out += ",\n  \"categories\": {"
