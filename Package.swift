@@ -50,6 +50,7 @@ let package = Package(
             name: "dpcl",
             dependencies: [
                 "Diagnostics",
+                "Imaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -71,7 +71,8 @@ public enum InstanceIDImage {
                 counts.append(edge - last)
                 last = edge
             }
-            counts.append(position - last)
+            // A mask ending in foreground ends with that run, as pycocotools' encode does.
+            if last < position { counts.append(position - last) }
             result.append(InstanceMask(id: id, mask: RLE(trusted: counts, size: size)))
         }
         return result
