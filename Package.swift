@@ -40,7 +40,7 @@ let package = Package(
         // Proves that every system library links and works (`dpcl doctor`).
         .target(
             name: "Diagnostics",
-            dependencies: ["COpenBLAS", "CPNG", "CJPEG", "CZlib", "CSQLite", "CCrypto", "CShim"]
+            dependencies: ["COpenBLAS", "CPNG", "CJPEG", "CZlib", "CSQLite", "CCrypto", "CShim", "Imaging"]
         ),
 
         // Image decode/encode, resize, COCO masks and match pictures; knows nothing of HTTP
@@ -56,6 +56,7 @@ let package = Package(
             dependencies: [
                 "Diagnostics",
                 "Evaluation",
+                "Imaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -56,6 +56,12 @@ static void on_error(j_common_ptr cinfo) {
     case JERR_OUT_OF_MEMORY:
         errors->status = DPCL_IMAGE_NO_MEMORY;
         break;
+    // Valid JPEG of a kind not handled: 12-bit samples, unusual component counts.
+    case JERR_BAD_PRECISION:
+    case JERR_CONVERSION_NOTIMPL:
+    case JERR_NOT_COMPILED:
+        errors->status = DPCL_IMAGE_UNSUPPORTED;
+        break;
     default:
         errors->status = DPCL_IMAGE_CORRUPT;
     }
@@ -88,15 +94,23 @@ static void on_progress(j_common_ptr cinfo) {
     }
 }
 
-// Adobe writes CMYK inverted; with an Adobe marker the stored values are 255 - ink.
-static void cmyk_row_to_rgb(const uint8_t *cmyk, uint8_t *rgb, uint32_t width, int inverted) {
+// CMYK to RGB exactly as Pillow does it, so decoded pixels agree with the Python tooling:
+// Pillow reads every CMYK JPEG as Adobe-inverted ("CMYK;I": stored value = 255 - ink,
+// whether or not an Adobe marker says so; nearly every CMYK JPEG comes from Adobe
+// software) and converts with R = (255 - K) - (C * (255 - K)) / 255, rounded the way its
+// MULDIV255 macro rounds.
+static inline unsigned muldiv255(unsigned a, unsigned b) {
+    unsigned t = a * b + 128;
+    return ((t >> 8) + t) >> 8;
+}
+
+static void cmyk_row_to_rgb(const uint8_t *stored, uint8_t *rgb, uint32_t width) {
     for (uint32_t x = 0; x < width; x++) {
-        unsigned c = cmyk[4 * x], m = cmyk[4 * x + 1], y = cmyk[4 * x + 2], k = cmyk[4 * x + 3];
-        if (!inverted) { c = 255 - c; m = 255 - m; y = 255 - y; k = 255 - k; }
-        // c, m, y, k are now "amount of white left" per channel.
-        rgb[3 * x] = (uint8_t)((c * k + 127) / 255);
-        rgb[3 * x + 1] = (uint8_t)((m * k + 127) / 255);
-        rgb[3 * x + 2] = (uint8_t)((y * k + 127) / 255);
+        const uint8_t *s = stored + 4 * x;
+        unsigned nk = s[3];  // 255 - K, with K = 255 - stored
+        rgb[3 * x] = (uint8_t)(nk - muldiv255(255u - s[0], nk));
+        rgb[3 * x + 1] = (uint8_t)(nk - muldiv255(255u - s[1], nk));
+        rgb[3 * x + 2] = (uint8_t)(nk - muldiv255(255u - s[2], nk));
     }
 }
 
@@ -142,6 +156,8 @@ dpcl_image_status dpcl_jpeg_decode_rgb(const uint8_t *data, size_t size,
                  "JPEG declares %llux%llu pixels, over the limit", (unsigned long long)width,
                  (unsigned long long)height);
         jpeg_destroy_decompress(&cinfo);
+        result->width = (uint32_t)width;  // the declared size, for the caller's message
+        result->height = (uint32_t)height;
         return DPCL_IMAGE_TOO_LARGE;
     }
 
@@ -160,7 +176,7 @@ dpcl_image_status dpcl_jpeg_decode_rgb(const uint8_t *data, size_t size,
         uint8_t *target = pixels + (size_t)cinfo.output_scanline * width * 3;
         JSAMPROW rows[1] = {cmyk ? row : target};
         jpeg_read_scanlines(&cinfo, rows, 1);
-        if (cmyk) cmyk_row_to_rgb(row, target, (uint32_t)width, cinfo.saw_Adobe_marker);
+        if (cmyk) cmyk_row_to_rgb(row, target, (uint32_t)width);
     }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);

@@ -1,5 +1,7 @@
-// libjpeg-turbo: a smooth RGB image encoded to JPEG and decoded back within JPEG's loss.
+// libjpeg-turbo: a smooth RGB image encoded to JPEG and decoded back within JPEG's loss,
+// through Imaging's encoder and decoder (the code the service runs on uploads).
 import CShim
+import Imaging
 
 public enum JPEGCheck {
     public static func run() -> LibraryCheck {
@@ -15,33 +17,28 @@ public enum JPEGCheck {
                 pixels[i + 2] = UInt8((x + y) * 255 / (width + height - 2))
             }
         }
-        var encoded: UnsafeMutablePointer<UInt8>?
-        var encodedSize = 0
-        var message = [CChar](repeating: 0, count: Int(DPCL_MESSAGE_CAPACITY))
-        let encodeStatus = dpcl_jpeg_encode(pixels, UInt32(width), UInt32(height), 3, 95,
-                                            &encoded, &encodedSize, &message)
-        defer { dpcl_free(encoded) }
-        guard encodeStatus == DPCL_IMAGE_OK, let encoded else {
-            return LibraryCheck(library: "libjpeg", version: version, passed: false,
-                                detail: "encode failed: " + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        let encoded: [UInt8]
+        do {
+            encoded = try JPEGEncoder.encode(try RGBImage(width: width, height: height, pixels: pixels), quality: 95)
+        } catch {
+            return LibraryCheck(library: "libjpeg", version: version, passed: false, detail: "encode failed: \(error)")
         }
-        var result = dpcl_image_result()
-        let limits = dpcl_image_limits(max_pixels: 1 << 20, max_side: 4096, max_scans: 100)
-        let decodeStatus = dpcl_jpeg_decode_rgb(encoded, encodedSize, limits, &result)
-        defer { dpcl_free(result.pixels) }
-        guard decodeStatus == DPCL_IMAGE_OK, let decoded = result.pixels else {
-            let text = withUnsafeBytes(of: result.message) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
+        let decoded: RGBImage
+        do {
+            decoded = try ImageDecoder.decode(encoded, limits: ImageLimits(maxPixels: 1 << 20, maxSide: 4096, maxScans: 100))
+        } catch {
+            return LibraryCheck(library: "libjpeg", version: version, passed: false, detail: "decode failed: \(error)")
+        }
+        guard decoded.width == width, decoded.height == height else {
             return LibraryCheck(library: "libjpeg", version: version, passed: false,
-                                detail: "decode failed: " + text)
+                                detail: "decoded \(decoded.width)x\(decoded.height), expected \(width)x\(height)")
         }
         var maxDifference = 0
-        for i in 0..<pixels.count { maxDifference = max(maxDifference, abs(Int(decoded[i]) - Int(pixels[i]))) }
-        let passed = result.width == width && result.height == height && maxDifference <= 8
+        for i in 0..<pixels.count { maxDifference = max(maxDifference, abs(Int(decoded.pixels[i]) - Int(pixels[i]))) }
+        let passed = maxDifference <= 8
         return LibraryCheck(
             library: "libjpeg", version: version, passed: passed,
-            detail: "\(width)x\(height) RGB at quality 95 (\(encodedSize) bytes) decoded back, "
+            detail: "\(width)x\(height) RGB at quality 95 (\(encoded.count) bytes) decoded back, "
                 + "max|diff| \(maxDifference) levels")
     }
 }

@@ -1,5 +1,7 @@
-// libpng: an RGB image encoded to PNG in memory and decoded back, pixel for pixel.
+// libpng: an RGB image encoded to PNG in memory and decoded back, pixel for pixel, through
+// Imaging's encoder and decoder (the code the service runs on uploads).
 import CPNG
+import Imaging
 
 public enum PNGCheck {
     public static func run() -> LibraryCheck {
@@ -25,40 +27,20 @@ public enum PNGCheck {
     }
 
     static func encode(_ pixels: [UInt8], width: Int, height: Int) throws -> [UInt8] {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        image.width = UInt32(width)
-        image.height = UInt32(height)
-        image.format = UInt32(PNG_FORMAT_RGB)
-        var size = 0
-        // First call measures, second writes.
-        guard png_image_write_to_memory(&image, nil, &size, 0, pixels, 0, nil) != 0 else {
-            throw Failure(description: "png_image_write_to_memory: " + message(of: image))
+        do {
+            return try PNGEncoder.encode(.rgb(pixels), width: width, height: height)
+        } catch {
+            throw Failure(description: "PNG encode: \(error)")
         }
-        var output = [UInt8](repeating: 0, count: size)
-        guard png_image_write_to_memory(&image, &output, &size, 0, pixels, 0, nil) != 0 else {
-            throw Failure(description: "png_image_write_to_memory: " + message(of: image))
-        }
-        return Array(output.prefix(size))
     }
 
     static func decode(_ bytes: [UInt8]) throws -> (pixels: [UInt8], width: Int, height: Int) {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        guard png_image_begin_read_from_memory(&image, bytes, bytes.count) != 0 else {
-            throw Failure(description: "png_image_begin_read_from_memory: " + message(of: image))
+        guard ImageFormat.sniff(bytes) == .png else { throw Failure(description: "PNG decode: not a PNG") }
+        do {
+            let image = try ImageDecoder.decode(bytes)
+            return (image.pixels, image.width, image.height)
+        } catch {
+            throw Failure(description: "PNG decode: \(error)")
         }
-        defer { png_image_free(&image) }
-        image.format = UInt32(PNG_FORMAT_RGB)
-        let (width, height) = (Int(image.width), Int(image.height))
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        guard png_image_finish_read(&image, nil, &pixels, 0, nil) != 0 else {
-            throw Failure(description: "png_image_finish_read: " + message(of: image))
-        }
-        return (pixels, width, height)
-    }
-
-    private static func message(of image: png_image) -> String {
-        withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }
