@@ -41,9 +41,8 @@ measure() {
 bytes() { stat -c %s "$1"; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
 
-pairs=$(grep -c '"category": ' "$data/gt.json" || true)
 echo "eval: $(mb "$(bytes "$data/gt.json")") MB ground truth, submission $(mb "$(bytes "$data/pred.json")") MB" \
-     "(gzip $(mb "$(bytes "$data/pred.json.gz")") MB); $(nproc) cores"
+     "(gzip $(mb "$(bytes "$data/pred.json.gz")") MB); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 read -r plain_s plain_kb < <(measure "$data/scores.json" "$dpcl" eval --json "$data/gt.json" "$data/pred.json")
 read -r gz_s gz_kb < <(measure "$data/scores-gz.json" "$dpcl" eval --json "$data/gt.json" "$data/pred.json.gz")

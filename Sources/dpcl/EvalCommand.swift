@@ -38,8 +38,12 @@ struct EvalCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard alphaList != nil else {
+        guard let list = alphaList else {
             throw ValidationError("--alphas must be comma-separated finite numbers ≥ 0, e.g. 0.05,0.10,0.15,1.00")
+        }
+        // Each α is a key of the scores document: two may not share one.
+        guard Set(list.map(ScoresDocument.alphaKey)).count == list.count else {
+            throw ValidationError("--alphas lists the same α twice")
         }
     }
 

@@ -118,6 +118,7 @@ public enum SubmissionReader {
             if reader.stringIs("pair") {
                 entry.pair = try cursor.identifier(entry.path(.key("pair")))
             } else if reader.stringIs("matches") {
+                if try reader.readNull() { continue }
                 try cursor.enterArray(entry.path(.key("matches")))
                 var firstMatch = true
                 while try reader.nextElement(&firstMatch) {

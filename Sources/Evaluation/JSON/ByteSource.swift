@@ -84,7 +84,8 @@ public func openByteSource(path: String) throws -> ByteSource {
     let count = try magic.withUnsafeMutableBufferPointer { try file.read(into: $0.baseAddress!, capacity: 2) }
     let prefix = Array(magic.prefix(count))
     if prefix == [0x1F, 0x8B] {
-        return try GzipByteSource(upstream: file, prefix: prefix)
+        // Inflation is as costly as parsing: on its own thread the two overlap.
+        return PrefetchingByteSource(upstream: try GzipByteSource(upstream: file, prefix: prefix))
     }
     return PrefixedByteSource(prefix: prefix, upstream: file)
 }
