@@ -9,8 +9,10 @@ import Testing
 
     @Test func sameBytesWhateverTheSizes() throws {
         for (block, blocks, chunk, capacity) in [(1 << 16, 4, Int.max, 1 << 20), (7, 2, 3, 5), (1000, 3, 999, 1), (1, 2, 1, 64)] {
-            let source = PrefetchingByteSource(upstream: MemoryByteSource(bytes, chunk: chunk), blockSize: block, blocks: blocks)
-            #expect(try drain(source, capacity: capacity) == bytes, "block \(block) chunk \(chunk) capacity \(capacity)")
+            // Tiny blocks hand over one lock round trip per byte or two: fewer bytes there.
+            let data = block < 10 ? Array(bytes.prefix(20_000)) : bytes
+            let source = PrefetchingByteSource(upstream: MemoryByteSource(data, chunk: chunk), blockSize: block, blocks: blocks)
+            #expect(try drain(source, capacity: capacity) == data, "block \(block) chunk \(chunk) capacity \(capacity)")
             #expect(try drain(source, capacity: 10).isEmpty, "stays at the end")
         }
     }
