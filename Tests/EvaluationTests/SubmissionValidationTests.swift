@@ -100,6 +100,63 @@ import Testing
         #expect(elsewhere.overall.miou == 0)
     }
 
+    /// Random byte edits of a real submission: each is scored or rejected with an
+    /// InputError, never anything else (no crash, no stray error type).
+    @Test func mutatedSubmissionsAreScoredOrRejectedCleanly() throws {
+        let folder = TestSupport.evalCases.appendingPathComponent("b_categories_boundary_masks")
+        let benchmark = try GroundTruthReader.read(path: folder.appendingPathComponent("gt.json").path)
+        let original = Array(try Data(contentsOf: folder.appendingPathComponent("pred.json")))
+        let alphabet = Array(#"{}[]:,"\ 0123456789.-eE"#.utf8) + Array("nulltrue".utf8)
+        var random = SplitMix64(state: 77)
+        var scored = 0, rejected = 0
+        for _ in 0..<3000 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...4, using: &random) {
+                let position = Int.random(in: 0..<bytes.count, using: &random)
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes[position] = alphabet.randomElement(using: &random)!
+                case 1: bytes.remove(at: position)
+                default: bytes.insert(alphabet.randomElement(using: &random)!, at: position)
+                }
+            }
+            do {
+                let scores = try Evaluator(benchmark: benchmark).evaluate(source: MemoryByteSource(bytes, chunk: 37))
+                #expect(scores.overall.groups == 4)
+                scored += 1
+            } catch is InputError {
+                rejected += 1
+            }
+        }
+        #expect(scored > 100 && rejected > 100, "scored \(scored), rejected \(rejected)")
+    }
+
+    /// The same for ground truth: loaded or rejected with an InputError.
+    @Test func mutatedGroundTruthIsLoadedOrRejectedCleanly() throws {
+        let original = Array(try Data(contentsOf: TestSupport.evalCases.appendingPathComponent("b_categories_boundary_masks/gt.json")))
+        let alphabet = Array(#"{}[]:,"\ 0123456789.-eE"#.utf8) + Array("nulltrue".utf8)
+        var random = SplitMix64(state: 78)
+        var loaded = 0, rejected = 0
+        for _ in 0..<3000 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...4, using: &random) {
+                let position = Int.random(in: 0..<bytes.count, using: &random)
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes[position] = alphabet.randomElement(using: &random)!
+                case 1: bytes.remove(at: position)
+                default: bytes.insert(alphabet.randomElement(using: &random)!, at: position)
+                }
+            }
+            do {
+                let benchmark = try GroundTruthReader.read(source: MemoryByteSource(bytes, chunk: 41))
+                _ = try Evaluator(benchmark: benchmark).evaluate(source: MemoryByteSource(Array(#"{"format": "misc-predictions/v1", "pairs": []}"#.utf8)))
+                loaded += 1
+            } catch is InputError {
+                rejected += 1
+            }
+        }
+        #expect(loaded > 100 && rejected > 100, "loaded \(loaded), rejected \(rejected)")
+    }
+
     @Test func membersMayComeInAnyOrder() throws {
         let benchmark = try TestSupport.benchmark(Self.groundTruth)
         let reordered = #"{"pairs": [{"matches": [\#(Self.match)], "pair": "p1"}], "method": "m", "benchmark": "tiny", "format": "misc-predictions/v1"}"#
@@ -112,6 +169,7 @@ import Testing
         (#"{"format": "misc-pairs/v1", "name": "x", "categories": [{"name": "c", "keypoints": ["a"]}], "images": [{"id": "i", "width": 2, "height": 2}], "instances": [{"id": 1, "image": "i", "category": "c", "keypoints": [[1, 1, 2], [1, 1, 2]]}], "pairs": []}"#, "instances[0].keypoints"),
         (#"{"format": "misc-pairs/v1", "name": "x", "categories": [{"name": "c", "keypoints": ["a"]}], "images": [{"id": "i", "width": 2, "height": 2}], "instances": [{"id": 1, "image": "i", "category": "c", "keypoints": [[null, 1, 2]]}], "pairs": []}"#, "instances[0].keypoints[0][0]"),
         (#"{"format": "misc-pairs/v1", "name": "x", "categories": [], "images": [{"id": "i", "width": 0, "height": 2}], "instances": [], "pairs": []}"#, "images[0].width"),
+        (#"{"format": "misc-pairs/v1", "name": "x", "categories": [], "images": [{"id": "i", "width": 2, "height": 1e20}], "instances": [], "pairs": []}"#, "images[0].height"),
         (#"{"format": "misc-pairs/v0", "name": "x"}"#, "format"),
         (#"{"format": "misc-pairs/v1", "name": "x", "categories": [{"name": "c", "keypoints": ["a"]}], "images": [{"id": "i", "width": 2, "height": 2}], "instances": [{"id": 1, "image": "i", "category": "c", "keypoints": [[1, 1, 2]], "segmentation": {"size": [2, 2], "counts": [1, 1]}}], "pairs": []}"#, "instances[0].segmentation"),
         (#"{"format": "misc-pairs/v1", "name": "x", "categories": [{"name": "c", "keypoints": ["a"]}], "images": [{"id": "i", "width": 2, "height": 2}], "instances": [{"id": 1, "image": "i", "category": "c", "keypoints": [[1, 1, 2]], "segmentation": {"size": [2, 3], "counts": [6]}}], "pairs": []}"#, "instances[0].segmentation.size"),

@@ -106,10 +106,11 @@ public enum GroundTruthReader {
         }
     }
 
+    /// An image side: a whole number of pixels, 1 to 2^24.
     private static func positive(_ cursor: DocumentCursor, _ path: JSONPath) throws -> Double {
-        let value = try cursor.finite(path)
-        guard value > 0 else { throw cursor.fail(path, .invalidValue("must be positive")) }
-        return value
+        let value = try cursor.integer(path)
+        guard value > 0 && value <= 1 << 24 else { throw cursor.fail(path, .invalidValue("must be a pixel count from 1 to 16777216")) }
+        return Double(value)
     }
 
     private static func readInstances(_ cursor: DocumentCursor, into raw: inout RawBenchmark) throws {
