@@ -152,27 +152,38 @@ public enum GroundTruthReader {
         var labelled: [Bool] = []
         var first = true
         while try cursor.reader.nextElement(&first) {
-            let pointPath = path.appending(.index(xs.count))
-            try cursor.enterArray(pointPath)
-            var values: [Double?] = []
+            let index = xs.count
+            // Built only for an error message.
+            func pointPath() -> JSONPath { path.appending(.index(index)) }
+            try cursor.enterArray(pointPath())
+            // [x, y, v] without an array per point: three slots and a count.
+            var values: (Double?, Double?, Double?) = (nil, nil, nil)
+            var count = 0
             var firstValue = true
             while try cursor.reader.nextElement(&firstValue) {
+                var value: Double?
                 if let number = try cursor.reader.readNumber(), number.isFinite {
-                    values.append(number)
+                    value = number
                 } else {
                     try cursor.reader.skipValue()
-                    values.append(nil)
                 }
+                switch count {
+                case 0: values.0 = value
+                case 1: values.1 = value
+                case 2: values.2 = value
+                default: break
+                }
+                count += 1
             }
-            guard values.count == 3 else { throw cursor.fail(pointPath, .invalidValue("a keypoint is [x, y, v], found \(values.count) values")) }
-            guard let visibility = values[2] else { throw cursor.fail(pointPath.appending(.index(2)), .notFiniteNumber) }
+            guard count == 3 else { throw cursor.fail(pointPath(), .invalidValue("a keypoint is [x, y, v], found \(count) values")) }
+            guard let visibility = values.2 else { throw cursor.fail(pointPath().appending(.index(2)), .notFiniteNumber) }
             let isLabelled = visibility > 0
             if isLabelled {
-                guard values[0] != nil else { throw cursor.fail(pointPath.appending(.index(0)), .notFiniteNumber) }
-                guard values[1] != nil else { throw cursor.fail(pointPath.appending(.index(1)), .notFiniteNumber) }
+                guard values.0 != nil else { throw cursor.fail(pointPath().appending(.index(0)), .notFiniteNumber) }
+                guard values.1 != nil else { throw cursor.fail(pointPath().appending(.index(1)), .notFiniteNumber) }
             }
-            xs.append(values[0] ?? 0)
-            ys.append(values[1] ?? 0)
+            xs.append(values.0 ?? 0)
+            ys.append(values.1 ?? 0)
             labelled.append(isLabelled)
         }
         instance.keypointX = xs
