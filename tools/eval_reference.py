@@ -2,10 +2,9 @@
 """A straightforward Python + numpy + scipy implementation of the misc-scores/v1 metric.
 
 FORMATS.md sections 3 and 4, written plainly: whole documents through json.load, one
-scipy.optimize.linear_sum_assignment per group and alpha, masks decoded to pixel arrays
-for IoU. It is the peer that Benchmarks/eval.sh measures `dpcl eval` against, and an
-independent check of its numbers. Validation is minimal (trusted input); polygons are
-not supported.
+scipy.optimize.linear_sum_assignment per group and alpha, mask IoU by pycocotools. It is
+the peer that Benchmarks/eval.sh measures `dpcl eval` against, and an independent check
+of its numbers. Validation is minimal (trusted input).
 
 Usage: eval_reference.py GT.json PRED.json[.gz] > scores.json
 """
@@ -15,6 +14,7 @@ import math
 import sys
 
 import numpy as np
+from pycocotools import mask as mask_utils
 from scipy.optimize import linear_sum_assignment
 
 ALPHAS = [0.05, 0.10, 0.15, 1.00]
@@ -28,39 +28,13 @@ def load(path):
         return json.load(handle)
 
 
-def decode_rle(segmentation):
-    """A COCO RLE (compressed string or integer counts) as a flat column-major bool array."""
-    height, width = segmentation["size"]
-    counts = segmentation["counts"]
-    if isinstance(counts, str):
-        runs, index, text = [], 0, counts.encode()
-        while index < len(text):
-            value, shift, more = 0, 0, True
-            while more:
-                c = text[index] - 48
-                value |= (c & 0x1F) << (5 * shift)
-                more = bool(c & 0x20)
-                index += 1
-                shift += 1
-                if not more and (c & 0x10):
-                    value |= -1 << (5 * shift)
-            if len(runs) > 2:
-                value += runs[-2]
-            runs.append(value)
-        counts = runs
-    mask = np.zeros(height * width, dtype=bool)
-    position, value = 0, False
-    for run in counts:
-        if value:
-            mask[position:position + run] = True
-        position += run
-        value = not value
-    return mask
-
-
-def iou(a, b):
-    union = np.logical_or(a, b).sum()
-    return float(np.logical_and(a, b).sum() / union) if union else 0.0
+def to_rle(segmentation, height, width):
+    """A segmentation (compressed or integer-count RLE, or polygons) as a pycocotools RLE."""
+    if isinstance(segmentation, list):
+        return mask_utils.merge(mask_utils.frPyObjects(segmentation, height, width))
+    if isinstance(segmentation["counts"], list):
+        return mask_utils.frPyObjects(segmentation, height, width)
+    return {"size": segmentation["size"], "counts": segmentation["counts"].encode()}
 
 
 def alpha_key(alpha):
@@ -125,13 +99,15 @@ def evaluate(gt, pred, alphas=ALPHAS):
         total["masked"] += len(masked)
         predicted = [i for i in entry.get("instances") or [] if i.get("segmentation")]
         if masked and predicted:
+            height, width = image["height"], image["width"]
             truth_masks = []
             for t in masked:
                 if t["id"] not in decoded_truth:
-                    decoded_truth[t["id"]] = decode_rle(t["segmentation"])
+                    decoded_truth[t["id"]] = to_rle(t["segmentation"], height, width)
                 truth_masks.append(decoded_truth[t["id"]])
-            predicted_masks = [decode_rle(i["segmentation"]) for i in predicted]
-            matrix = np.array([[iou(t, q) for q in predicted_masks] for t in truth_masks])
+            predicted_masks = [to_rle(i["segmentation"], height, width) for i in predicted]
+            matrix = np.array(mask_utils.iou(predicted_masks, truth_masks, [0] * len(truth_masks)),
+                              dtype=float).reshape(len(predicted_masks), len(truth_masks)).T
             rows, cols = linear_sum_assignment(matrix, maximize=True)
             total["iou"] += float(matrix[rows, cols].sum())
 
