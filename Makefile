@@ -11,6 +11,7 @@ build: setup
 
 test: setup
 	$(SWIFT) test
+	Fuzz/run-imaging.sh
 
 serve: build
 	.build/release/dpcl doctor

@@ -156,7 +156,8 @@ static dpcl_image_status decode(const uint8_t *data, size_t size, dpcl_image_lim
     }
     for (png_uint_32 y = 0; y < height; y++) rows[y] = pixels + (size_t)y * row_bytes;
     png_read_image(png, rows);
-    png_read_end(png, NULL);
+    // No png_read_end: chunks after the image data (text, IEND) cannot change the pixels,
+    // and like Pillow a file whose IEND is missing still decodes.
     png_destroy_read_struct(&png, &info, NULL);
     free(rows);
 

@@ -149,6 +149,33 @@ private func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xF
         #expect(try ImageDecoder.decode(jpeg).width == 74)
     }
 
+    @Test func configuredLimitsApplyToBothFormats() throws {
+        let jpeg = try [UInt8](Data(contentsOf: ReferenceTools.fixtures.appendingPathComponent("jpeg_baseline.jpg")))
+        let png = try [UInt8](Data(contentsOf: ReferenceTools.fixtures.appendingPathComponent("png_rgb8.png")))
+        let narrow = ImageLimits(maxPixels: 1_000_000, maxSide: 50)
+        #expect(throws: ImageError.tooLarge(width: 74, height: 58, limits: narrow)) { try ImageDecoder.decode(jpeg, limits: narrow) }
+        let few = ImageLimits(maxPixels: 1000, maxSide: 1000)
+        #expect(throws: ImageError.tooLarge(width: 37, height: 29, limits: few)) { try ImageDecoder.decode(png, limits: few) }
+        do {
+            _ = try ImageDecoder.decode(png, limits: few)
+        } catch {
+            #expect(error.isTooLarge)
+            #expect(error.description.contains("37x29"))
+        }
+        // Within the limits, raw buffers decode the same as arrays.
+        let viaBuffer = try png.withUnsafeBytes { try ImageDecoder.decode(buffer: $0) }
+        #expect(viaBuffer == (try ImageDecoder.decode(png)))
+    }
+
+    /// As Pillow: a PNG without IEND has all its pixels; a JPEG without EOI is truncated.
+    @Test func missingEndMarkers() throws {
+        let png = try [UInt8](Data(contentsOf: ReferenceTools.fixtures.appendingPathComponent("png_rgb8.png")))
+        #expect(try ImageDecoder.decode(Array(png.dropLast(12))) == (try ImageDecoder.decode(png)))
+        #expect(throws: ImageError.self) { try ImageDecoder.decode(Array(png.dropLast(13))) }
+        let jpeg = try [UInt8](Data(contentsOf: ReferenceTools.fixtures.appendingPathComponent("jpeg_baseline.jpg")))
+        #expect(throws: ImageError.self) { try ImageDecoder.decode(Array(jpeg.dropLast(2))) }
+    }
+
     @Test func emptyAndTinyInputs() {
         for bytes: [UInt8] in [[], [0xFF], [0xFF, 0xD8], [0xFF, 0xD8, 0xFF], [0x89, 0x50, 0x4E, 0x47], Array("GIF89a".utf8)] {
             #expect(throws: ImageError.self) { try ImageDecoder.decode(bytes) }

@@ -49,6 +49,13 @@ import Testing
         }
     }
 
+    @Test func encodingRespectsTheLimits() throws {
+        let huge = InstanceMask(id: 1, mask: try RLE.empty(height: 60000, width: 60000))
+        #expect(throws: ImageError.tooLarge(width: 60000, height: 60000, limits: .default)) {
+            try InstanceIDImage.encode([huge], height: 60000, width: 60000)
+        }
+    }
+
     @Test func jsonRoundTripWithNumericOrder() throws {
         let a = try RLE(polygons: [[0, 0, 9, 0, 9, 9]], height: 12, width: 10)
         let b = try RLE(polygons: [[1, 1, 9, 3, 4, 11]], height: 12, width: 10)

@@ -66,6 +66,13 @@ import Testing
         #expect(throws: MaskError.self) { try RLE(polygons: [[0, 0, 9e6, 0, 9e6, 9e6, 0, 9e6]], height: 3, width: 4) }
     }
 
+    @Test func polygonsOnAnImageWithoutPixels() throws {
+        for (h, w) in [(0, 5), (5, 0), (0, 0)] {
+            let rle = try RLE(polygons: [[1, 1, 30, 2, 9, 40]], height: h, width: w)
+            #expect(rle.counts == [0] && rle.area == 0 && rle.rowMajorMask().isEmpty)
+        }
+    }
+
     @Test func polygonCoversItsPixels() throws {
         // A square over pixels x 1...2, y 0...1 (corners on pixel edges).
         let rle = try RLE(polygons: [[1, 0, 3, 0, 3, 2, 1, 2]], height: 3, width: 4)

@@ -13,19 +13,25 @@ public enum ImageDecoder {
     ///   annotations refer to.
     /// - Declared dimensions are checked against `limits` before any pixel buffer is allocated.
     public static func decode(_ bytes: [UInt8], limits: ImageLimits = .default) throws(ImageError) -> RGBImage {
-        guard let format = ImageFormat.sniff(bytes) else { throw .notAnImage }
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(ImageError) in try decode(buffer: buffer, limits: limits) }
+        }
+        return try result.get()
+    }
+
+    /// The same, for bytes held elsewhere (a request body, a memory-mapped file).
+    public static func decode(buffer: UnsafeRawBufferPointer, limits: ImageLimits = .default) throws(ImageError) -> RGBImage {
+        guard let format = ImageFormat.sniff(buffer) else { throw .notAnImage }
+        let bytes = buffer.bindMemory(to: UInt8.self)
         var result = dpcl_image_result()
-        let status = bytes.withUnsafeBufferPointer { buffer in
-            switch format {
-            case .jpeg: dpcl_jpeg_decode_rgb(buffer.baseAddress, buffer.count, limits.c, &result)
-            case .png: dpcl_png_decode_rgb(buffer.baseAddress, buffer.count, limits.c, &result)
-            }
+        let status = switch format {
+        case .jpeg: dpcl_jpeg_decode_rgb(bytes.baseAddress, bytes.count, limits.c, &result)
+        case .png: dpcl_png_decode_rgb(bytes.baseAddress, bytes.count, limits.c, &result)
         }
         defer { dpcl_free(result.pixels) }
-        let message = ShimMessage.text(of: result.message)
         guard status == DPCL_IMAGE_OK, let pixels = result.pixels else {
-            throw ImageError(status: status, format: format, message: message, limits: limits,
-                             declared: (Int(result.width), Int(result.height)))
+            throw ImageError(status: status, format: format, message: ShimMessage.text(of: result.message),
+                             limits: limits, declared: (Int(result.width), Int(result.height)))
         }
         let count = Int(result.width) * Int(result.height) * 3
         return try RGBImage(width: Int(result.width), height: Int(result.height),

@@ -81,8 +81,13 @@ public enum InstanceIDImage {
     /// An ID PNG of the given instances: 8-bit gray when every id is at most 255, 16-bit
     /// otherwise. Ids must be 1...65535 and masks all of one size; where masks overlap,
     /// the later instance in the list wins.
-    public static func encode(_ instances: [InstanceMask], height: Int, width: Int, level: Int = 6) throws(ImageError) -> [UInt8] {
+    public static func encode(_ instances: [InstanceMask], height: Int, width: Int, level: Int = 6,
+                              limits: ImageLimits = .default) throws(ImageError) -> [UInt8] {
         let size = MaskSize(height: height, width: width)
+        guard height > 0, width > 0, height <= limits.maxSide, width <= limits.maxSide,
+              height * width <= limits.maxPixels else {
+            throw .tooLarge(width: width, height: height, limits: limits)
+        }
         var largest = 0
         for instance in instances {
             guard (1...65535).contains(instance.id) else {

@@ -35,11 +35,17 @@ public enum InstanceMasksJSON {
         let object: [String: Segmentation]
         do {
             object = try JSONDecoder().decode([String: Segmentation].self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let id = context.codingPath.first?.stringValue ?? "?"
-            throw context.codingPath.isEmpty ? Failure.notAnObject : Failure.badMask(id: id, reason: context.debugDescription)
-        } catch {
-            throw Failure.notAnObject
+        } catch let error as DecodingError {
+            // The first coding-path element is the instance id whose mask is wrong.
+            let (path, reason) = switch error {
+            case let .dataCorrupted(context), let .typeMismatch(_, context), let .valueNotFound(_, context),
+                 let .keyNotFound(_, context):
+                (context.codingPath, context.debugDescription)
+            @unknown default:
+                ([CodingKey](), "\(error)")
+            }
+            guard let id = path.first?.stringValue else { throw Failure.notAnObject }
+            throw Failure.badMask(id: id, reason: reason)
         }
         var instances = [InstanceMask]()
         for (key, segmentation) in object {

@@ -27,6 +27,11 @@ extension RLE {
                 throw .polygonTooLarge(steps: steps, limit: RLE.maxPolygonSteps)
             }
         }
+        // An image without pixels has one mask: pycocotools' arithmetic wraps there.
+        guard size.pixelCount > 0 else {
+            self = RLE(trusted: [0], size: size)
+            return
+        }
         let masks = polygons.map { RLE(trusted: RLE.rasterise($0, size: size), size: size) }
         self = try RLE.merge(masks)
     }
@@ -68,8 +73,7 @@ extension RLE {
         let (x, y) = gridVertices(polygon)
         let h = size.height, w = size.width
         let scale = 5.0
-        // C compares against the unsigned `w - 1`, which wraps for w = 0.
-        let lastColumn = w == 0 ? Double(UInt64.max) : Double(w - 1)
+        let lastColumn = Double(w - 1)  // w >= 1 here
         var starts = [UInt32]()
         var previous: (u: Int, v: Int)? = nil
 

@@ -90,25 +90,32 @@ public enum BilinearResize {
         let outWidth = c.bounds.count / 2
         var out = RGBImage(width: outWidth, height: rows.count)
         let half = Int32(1 << (precisionBits - 1))
-        image.pixels.withUnsafeBufferPointer { src in
-            c.weights.withUnsafeBufferPointer { weights in
-                out.pixels.withUnsafeMutableBufferPointer { dst in
-                    for (row, y) in rows.enumerated() {
-                        let inRow = y * image.width * 3
-                        let outRow = row * outWidth * 3
-                        for xx in 0..<outWidth {
-                            let xmin = c.bounds[2 * xx], count = c.bounds[2 * xx + 1]
-                            var s0 = half, s1 = half, s2 = half
-                            for x in 0..<count {
-                                let w = weights[xx * c.size + x]
-                                let p = inRow + (xmin + x) * 3
-                                s0 &+= Int32(src[p]) &* w
-                                s1 &+= Int32(src[p + 1]) &* w
-                                s2 &+= Int32(src[p + 2]) &* w
+        let inRowBytes = image.width * 3, outRowBytes = outWidth * 3, size = c.size
+        image.pixels.withUnsafeBufferPointer { srcBuffer in
+            c.weights.withUnsafeBufferPointer { weightBuffer in
+                c.bounds.withUnsafeBufferPointer { bounds in
+                    out.pixels.withUnsafeMutableBufferPointer { dstBuffer in
+                        guard let src = srcBuffer.baseAddress, let weights = weightBuffer.baseAddress,
+                              let dst = dstBuffer.baseAddress else { return }
+                        for (row, y) in rows.enumerated() {
+                            let inRow = src + y * inRowBytes
+                            let outRow = dst + row * outRowBytes
+                            for xx in 0..<outWidth {
+                                let count = bounds[2 * xx + 1]
+                                var p = inRow + bounds[2 * xx] * 3
+                                let k = weights + xx * size
+                                var s0 = half, s1 = half, s2 = half
+                                for x in 0..<count {
+                                    let w = k[x]
+                                    s0 &+= Int32(p[0]) &* w
+                                    s1 &+= Int32(p[1]) &* w
+                                    s2 &+= Int32(p[2]) &* w
+                                    p += 3
+                                }
+                                outRow[xx * 3] = clip8(s0)
+                                outRow[xx * 3 + 1] = clip8(s1)
+                                outRow[xx * 3 + 2] = clip8(s2)
                             }
-                            dst[outRow + xx * 3] = clip8(s0)
-                            dst[outRow + xx * 3 + 1] = clip8(s1)
-                            dst[outRow + xx * 3 + 2] = clip8(s2)
                         }
                     }
                 }
@@ -117,22 +124,27 @@ public enum BilinearResize {
         return out
     }
 
+    /// Row by row: each source row, times its weight, is added into an accumulator row,
+    /// a loop the compiler vectorises.
     static func verticalPass(_ image: RGBImage, _ c: Coefficients, outHeight: Int) -> RGBImage {
         let rowBytes = image.width * 3
         var out = RGBImage(width: image.width, height: outHeight)
         let half = Int32(1 << (precisionBits - 1))
-        image.pixels.withUnsafeBufferPointer { src in
-            c.weights.withUnsafeBufferPointer { weights in
-                out.pixels.withUnsafeMutableBufferPointer { dst in
+        var sums = [Int32](repeating: 0, count: rowBytes)
+        image.pixels.withUnsafeBufferPointer { srcBuffer in
+            out.pixels.withUnsafeMutableBufferPointer { dstBuffer in
+                sums.withUnsafeMutableBufferPointer { acc in
+                    guard let src = srcBuffer.baseAddress, let dst = dstBuffer.baseAddress else { return }
                     for yy in 0..<outHeight {
                         let ymin = c.bounds[2 * yy], count = c.bounds[2 * yy + 1]
-                        for i in 0..<rowBytes {
-                            var s = half
-                            for y in 0..<count {
-                                s &+= Int32(src[(ymin + y) * rowBytes + i]) &* weights[yy * c.size + y]
-                            }
-                            dst[yy * rowBytes + i] = clip8(s)
+                        for i in 0..<rowBytes { acc[i] = half }
+                        for y in 0..<count {
+                            let w = c.weights[yy * c.size + y]
+                            let row = src + (ymin + y) * rowBytes
+                            for i in 0..<rowBytes { acc[i] &+= Int32(row[i]) &* w }
                         }
+                        let outRow = dst + yy * rowBytes
+                        for i in 0..<rowBytes { outRow[i] = clip8(acc[i]) }
                     }
                 }
             }

@@ -68,7 +68,7 @@ def small_cases(rng, count):
     for _ in range(count):
         h, w = rng.randint(1, 24), rng.randint(1, 24)
         polys = []
-        for _ in range(rng.randint(1, 3)):
+        for _ in range(rng.randint(1, 7)):
             n = rng.randint(3, 9)
             poly = []
             for _ in range(n):

@@ -2,15 +2,17 @@
 # Writes the image fixtures of the Imaging tests into this folder: one small file per PNG
 # and JPEG variant the decoder must read. PNG variants Pillow cannot write (2/4-bit gray,
 # 16-bit RGB, interlacing) come from the minimal PNG writer below; JPEGs come from Pillow.
-# Deterministic: rerunning rewrites identical files.
+# Deterministic: rerunning rewrites identical files (a test checks that).
+# Usage: make_fixtures.py [OUT_DIR]   (default: this folder)
 import random
 import struct
+import sys
 import zlib
 from pathlib import Path
 
 from PIL import Image
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
 W, H = 37, 29  # odd sizes exercise partial interlace passes and chroma blocks
 
 
