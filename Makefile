@@ -12,6 +12,7 @@ build: setup
 test: setup
 	$(SWIFT) test
 	Fuzz/run-imaging.sh
+	Fuzz/run-evaluation.sh
 
 serve: build
 	.build/release/dpcl doctor
