@@ -48,7 +48,7 @@ read -r plain_s plain_kb < <(measure "$data/scores.json" "$dpcl" eval --json "$d
 read -r gz_s gz_kb < <(measure "$data/scores-gz.json" "$dpcl" eval --json "$data/gt.json" "$data/pred.json.gz")
 cmp -s "$data/scores.json" "$data/scores-gz.json" || { echo "eval: gzip and plain scores differ" >&2; exit 1; }
 read -r sample_s sample_kb < <(measure "$data/sample-scores.json" "$dpcl" eval --json "$data/sample-gt.json" "$data/sample-pred.json")
-read -r python_s python_kb < <("$python" tools/run_measured.py "$data/sample-reference.json" \
+read -r python_s python_kb < <(measure "$data/sample-reference.json" \
     "$python" tools/eval_reference.py "$data/sample-gt.json" "$data/sample-pred.json")
 
 # The two implementations must agree on the sample before their times mean anything.
@@ -80,7 +80,7 @@ awk -v fb="$full_bytes" -v gzb="$(bytes "$data/pred.json.gz")" -v sb="$sample_by
     printf "| dpcl eval, full | %.0f MB json | %.2f s | %.0f MB/s | %.0f MB |\n", fb / 1e6, ps, fb / 1e6 / ps, pk / 1024
     printf "| dpcl eval, full | %.0f MB json.gz | %.2f s | %.0f MB/s (uncompressed) | %.0f MB |\n", gzb / 1e6, gs, fb / 1e6 / gs, gk / 1024
     printf "| dpcl eval, 2%% sample | %.1f MB json | %.3f s | %.0f MB/s | %.0f MB |\n", sb / 1e6, ss, sb / 1e6 / ss, sk / 1024
-    printf "| Python + scipy, 2%% sample | %.1f MB json | %.2f s (1 run) | %.2f MB/s | %.0f MB |\n", sb / 1e6, ys, sb / 1e6 / ys, yk / 1024
+    printf "| Python + scipy, 2%% sample | %.1f MB json | %.2f s | %.2f MB/s | %.0f MB |\n", sb / 1e6, ys, sb / 1e6 / ys, yk / 1024
     extrapolated = ys * fb / sb
     printf "\nPython + scipy extrapolated to the full submission: %.0f s; dpcl eval is %.0fx faster (%.0fx on the same sample).\n", \
         extrapolated, extrapolated / ps, ys / ss
