@@ -42,15 +42,28 @@ let package = Package(
             dependencies: ["COpenBLAS", "CPNG", "CJPEG", "CZlib", "CSQLite", "CCrypto", "CShim"]
         ),
 
+        // The inference engine: tensors on OpenBLAS, safetensors weights, the ViT backbone.
+        // Knows nothing of HTTP or images: its input is an already normalised float array.
+        // Optimised in debug builds too: its SIMD kernels are ~50x slower unoptimised, which
+        // would make the test suite's real-weight forwards take minutes.
+        .target(
+            name: "Tensor",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
+
         .executableTarget(
             name: "dpcl",
             dependencies: [
                 "Diagnostics",
+                "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        // CShim only to decode the dev images that the parity test feeds to both engines.
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CShim"]),
     ],
     swiftLanguageModes: [.v6]
 )
