@@ -42,3 +42,23 @@ def read_header(path):
     with open(path, "rb") as handle:
         (length,) = struct.unpack("<Q", handle.read(8))
         return json.loads(handle.read(length))
+
+
+def read(path):
+    """Every tensor of the file as float32 (F16 and BF16 widened), name -> array."""
+    header = read_header(path)
+    with open(path, "rb") as handle:
+        (length,) = struct.unpack("<Q", handle.read(8))
+        data = handle.read()[length:]
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = entry["data_offsets"]
+        raw = data[start:end]
+        if entry["dtype"] == "BF16":
+            array = (np.frombuffer(raw, "<u2").astype(np.uint32) << 16).view(np.float32)
+        else:
+            array = np.frombuffer(raw, DTYPES[entry["dtype"]]).astype(np.float32)
+        tensors[name] = array.reshape(entry["shape"])
+    return tensors

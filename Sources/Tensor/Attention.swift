@@ -1,7 +1,6 @@
 // Multi-head scaled dot-product attention read in place from a fused [tokens, 3·width]
 // QKV buffer: per head two GEMMs with strided operands and a softmax, heads spread over
 // worker threads while OpenBLAS runs single-threaded inside each.
-import Dispatch
 
 enum Attention {
     /// out[tokens×width] = concat over heads of softmax(Q_h K_hᵀ / √d) V_h.
@@ -22,7 +21,7 @@ enum Attention {
             return
         }
         BLASThreads.singleThreaded {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            Parallel.run(workers: workers) { worker in
                 let scores = pointers.scratch + worker * tokens * tokens
                 for h in Swift.stride(from: worker, to: heads, by: workers) {
                     pointers.head(h, scores: scores)

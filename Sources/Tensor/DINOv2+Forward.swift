@@ -20,8 +20,16 @@ extension DINOv2 {
             lastBlock = max(lastBlock, index)
         }
         let geometry = Geometry(config: config, height: input.shape[1], width: input.shape[2])
-        let workspace = Workspace(geometry: geometry, workers: max(1, min(workers ?? BLASThreads.current, config.numAttentionHeads)))
+        let workers = max(1, min(workers ?? BLASThreads.current, geometry.tokens))
+        let workspace = Workspace(geometry: geometry, workers: workers)
         defer { workspace.deallocate() }
+        return BLASThreads.singleThreaded {
+            run(input, geometry, workspace, requested: requested, lastBlock: lastBlock)
+        }
+    }
+
+    private func run(_ input: Tensor, _ geometry: Geometry, _ workspace: Workspace,
+                     requested: Set<BackboneLayer>, lastBlock: Int) -> [BackboneLayer: Tensor] {
 
         input.storage.withUnsafeBufferPointer { embed($0.baseAddress!, geometry, into: workspace.stream) }
         var outputs: [BackboneLayer: Tensor] = [:]
@@ -40,7 +48,7 @@ extension DINOv2 {
     }
 
     /// Token counts of one input size.
-    struct Geometry {
+    struct Geometry: Sendable {
         let gridHeight: Int, gridWidth: Int
         let patches: Int, prefix: Int, tokens: Int
         let width: Int, mlpWidth: Int, heads: Int
@@ -57,8 +65,9 @@ extension DINOv2 {
         }
     }
 
-    /// Buffers of one forward, allocated once and reused by every block.
-    final class Workspace {
+    /// Buffers of one forward, allocated once and reused by every block. Workers share it
+    /// but write disjoint rows (or heads' columns), hence the unchecked Sendable.
+    final class Workspace: @unchecked Sendable {
         let stream, normalised, qkv, attended, hidden, scores: UnsafeMutablePointer<Float>
         let workers: Int
 
@@ -69,7 +78,7 @@ extension DINOv2 {
             qkv = .allocate(capacity: g.tokens * 3 * g.width)
             attended = .allocate(capacity: g.tokens * g.width)
             hidden = .allocate(capacity: g.tokens * max(g.mlpWidth, g.width))
-            scores = .allocate(capacity: workers * g.tokens * g.tokens)
+            scores = .allocate(capacity: min(workers, g.heads) * g.tokens * g.tokens)
         }
 
         func deallocate() {
@@ -116,17 +125,30 @@ extension DINOv2 {
     }
 
     /// x += attention(norm1(x)); x += mlp(norm2(x)), layer scale folded into the weights.
+    /// Everything but the attention is row-local, so each worker takes a band of rows through
+    /// norm, products and GELU while they are in its cache; the attention splits by heads.
     private func block(_ layer: Layer, _ g: Geometry, _ w: Workspace) {
-        let (t, c) = (g.tokens, g.width)
-        normalise(w.stream, rows: t, with: layer.norm1, into: w.normalised)
-        apply(layer.queryKeyValue, to: w.normalised, rows: t, into: w.qkv, accumulate: false)
+        let (t, c, m) = (g.tokens, g.width, g.mlpWidth)
+        Parallel.run(workers: w.workers) { worker in
+            let rows = Parallel.share(of: t, worker: worker, workers: w.workers)
+            let (first, count) = (rows.lowerBound, rows.count)
+            normalise(w.stream + first * c, rows: count, with: layer.norm1, into: w.normalised + first * c)
+            apply(layer.queryKeyValue, to: w.normalised + first * c, rows: count,
+                  into: w.qkv + first * 3 * c, accumulate: false)
+        }
         Attention.run(qkv: w.qkv, tokens: t, width: c, heads: g.heads, workers: w.workers,
                       scratch: w.scores, into: w.attended)
-        apply(layer.outputDense, to: w.attended, rows: t, into: w.stream, accumulate: true)
-        normalise(w.stream, rows: t, with: layer.norm2, into: w.normalised)
-        apply(layer.fc1, to: w.normalised, rows: t, into: w.hidden, accumulate: false)
-        Kernels.gelu(w.hidden, count: t * g.mlpWidth)
-        apply(layer.fc2, to: w.hidden, rows: t, into: w.stream, accumulate: true)
+        Parallel.run(workers: w.workers) { worker in
+            let rows = Parallel.share(of: t, worker: worker, workers: w.workers)
+            let (first, count) = (rows.lowerBound, rows.count)
+            let stream = w.stream + first * c
+            apply(layer.outputDense, to: w.attended + first * c, rows: count, into: stream, accumulate: true)
+            normalise(stream, rows: count, with: layer.norm2, into: w.normalised + first * c)
+            apply(layer.fc1, to: w.normalised + first * c, rows: count, into: w.hidden + first * m,
+                  accumulate: false)
+            Kernels.gelu(w.hidden + first * m, count: count * m)
+            apply(layer.fc2, to: w.hidden + first * m, rows: count, into: stream, accumulate: true)
+        }
     }
 
     private func normalise(_ x: UnsafePointer<Float>, rows: Int, with norm: LayerNorm,

@@ -4,12 +4,17 @@
 typealias Lanes = SIMD8<Float>
 
 enum FastMath {
-    /// e^x with Cephes' expf range reduction and polynomial (about 1 ulp on [-87, 88]).
+    /// e^x with Cephes' expf range reduction and polynomial (about 1 ulp on [-87, 88]; clamped outside).
     @inline(__always)
     static func exp(_ input: Lanes) -> Lanes {
-        let x0 = input.clamped(lowerBound: Lanes(repeating: -87.33654),
-                               upperBound: Lanes(repeating: 88.37626))
-        let n = (x0 * 1.442695041 + 0.5).rounded(.down)
+        // Clamped by selects: the generic `clamped` is not inlined.
+        let low = Lanes(repeating: -87.33654), high = Lanes(repeating: 88.0)
+        var x0 = input.replacing(with: low, where: input .< low)
+        x0 = x0.replacing(with: high, where: x0 .> high)
+        // Round x·log2(e) to the nearest integer by adding 1.5·2²³: the sum's low mantissa bits
+        // are then the integer itself, read without a (scalarised) float-to-int conversion.
+        let shifted = x0 * 1.442695041 + 12_582_912
+        let n = shifted - 12_582_912
         var x = x0 - n * 0.693359375
         x = x + n * 2.12194440e-4
         let z = x * x
@@ -20,7 +25,8 @@ enum FastMath {
         y = y * x + 1.6666665459e-1
         y = y * x + 5.0000001201e-1
         y = y * z + x + 1
-        let exponent = (SIMD8<Int32>(truncatingIfNeeded: SIMD8<Int32>(n)) &+ 127) &<< 23
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let exponent = (integer &+ 127) &<< 23
         return y * unsafeBitCast(exponent, to: Lanes.self)
     }
 

@@ -39,13 +39,38 @@ enum Kernels {
 
     /// Softmax over each row of `columns`, in place, shifted by the row maximum.
     static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        let whole = columns / 8 * 8
         for row in 0..<rows {
-            let values = x + row * columns
+            let values = UnsafeMutableRawPointer(x + row * columns)
+            var lanesMaximum = Lanes(repeating: -.infinity)
+            for j in stride(from: 0, to: whole, by: 8) {
+                let v = values.loadUnaligned(fromByteOffset: 4 * j, as: Lanes.self)
+                lanesMaximum = lanesMaximum.replacing(with: v, where: v .> lanesMaximum)
+            }
             var maximum = -Float.infinity
-            for j in 0..<columns { maximum = Swift.max(maximum, values[j]) }
-            FastMath.map(values, count: columns) { FastMath.exp($0 - maximum) }
-            let inverse = 1 / FastMath.sum(values, count: columns)
-            for j in 0..<columns { values[j] *= inverse }
+            for lane in 0..<8 { maximum = Swift.max(maximum, lanesMaximum[lane]) }
+            for j in whole..<columns { maximum = Swift.max(maximum, x[row * columns + j]) }
+
+            var sums = Lanes()
+            for j in stride(from: 0, to: whole, by: 8) {
+                let e = FastMath.exp(values.loadUnaligned(fromByteOffset: 4 * j, as: Lanes.self) - maximum)
+                values.storeBytes(of: e, toByteOffset: 4 * j, as: Lanes.self)
+                sums += e
+            }
+            var sum: Float = 0
+            for lane in 0..<8 { sum += sums[lane] }
+            if whole < columns {
+                var tail = Lanes(repeating: maximum)
+                for j in whole..<columns { tail[j - whole] = x[row * columns + j] }
+                tail = FastMath.exp(tail - maximum)
+                for j in whole..<columns { x[row * columns + j] = tail[j - whole]; sum += tail[j - whole] }
+            }
+            let inverse = 1 / sum
+            for j in stride(from: 0, to: whole, by: 8) {
+                let v = values.loadUnaligned(fromByteOffset: 4 * j, as: Lanes.self)
+                values.storeBytes(of: v * inverse, toByteOffset: 4 * j, as: Lanes.self)
+            }
+            for j in whole..<columns { x[row * columns + j] *= inverse }
         }
     }
 
