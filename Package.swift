@@ -63,7 +63,7 @@ let package = Package(
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         // CShim only to decode the dev images that the parity test feeds to both engines.
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CShim"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CShim"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
