@@ -1,58 +1,66 @@
 // Multi-head scaled dot-product attention read in place from a fused [tokens, 3·width]
-// QKV buffer: per head two GEMMs with strided operands and a softmax, heads spread over
-// worker threads while OpenBLAS runs single-threaded inside each.
+// QKV buffer. Work items are (head, band of query rows): the band's scores stay in the
+// worker's cache through two GEMMs with strided operands and the exponentials, and the
+// softmax's division is applied to the band's output (head width) instead of its scores.
 
 enum Attention {
+    /// Query rows per work item: 128 × tokens scores fit a core's L2 up to ~2000 tokens.
+    static let bandRows = 128
+
+    /// Floats of scratch that `run` needs for `workers` workers.
+    static func scratchCount(tokens: Int, workers: Int) -> Int {
+        workers * (min(bandRows, tokens) * tokens + bandRows)
+    }
+
     /// out[tokens×width] = concat over heads of softmax(Q_h K_hᵀ / √d) V_h.
-    /// `scratch` holds `workers · tokens²` floats (one score matrix per worker).
     static func run(
         qkv: UnsafePointer<Float>, tokens: Int, width: Int, heads: Int,
         workers requested: Int, scratch: UnsafeMutablePointer<Float>,
         into out: UnsafeMutablePointer<Float>
     ) {
-        let headWidth = width / heads
-        let scale = 1 / Float(headWidth).squareRoot()
-        let workers = max(1, min(requested, heads))
-        let pointers = Pointers(qkv: qkv, scratch: scratch, out: out, tokens: tokens, width: width,
-                                headWidth: headWidth, scale: scale)
-
-        if workers == 1 {
-            for h in 0..<heads { pointers.head(h, scores: pointers.scratch) }
-            return
-        }
+        let bands = (tokens + bandRows - 1) / bandRows
+        let items = heads * bands
+        let workers = max(1, min(requested, items))
+        let plan = Plan(qkv: qkv, scratch: scratch, out: out, tokens: tokens, width: width,
+                        headWidth: width / heads, bands: bands)
         BLASThreads.singleThreaded {
             Parallel.run(workers: workers) { worker in
-                let scores = pointers.scratch + worker * tokens * tokens
-                for h in Swift.stride(from: worker, to: heads, by: workers) {
-                    pointers.head(h, scores: scores)
+                let scores = plan.scratch + worker * (min(bandRows, tokens) * tokens + bandRows)
+                for item in stride(from: worker, to: items, by: workers) {
+                    plan.band(item % bands, head: item / bands, scores: scores)
                 }
             }
         }
     }
 
-    /// The buffers handed to the workers: each writes its own heads' columns of `out` and
-    /// its own score matrix, so no two threads touch the same memory.
-    private struct Pointers: @unchecked Sendable {
+    /// The buffers handed to the workers: each writes its own items' rows of its heads'
+    /// columns of `out`, and its own scratch, so no two threads touch the same memory.
+    private struct Plan: @unchecked Sendable {
         let qkv: UnsafePointer<Float>
         let scratch: UnsafeMutablePointer<Float>
         let out: UnsafeMutablePointer<Float>
-        let tokens: Int
-        let width: Int
-        let headWidth: Int
-        let scale: Float
+        let tokens: Int, width: Int, headWidth: Int, bands: Int
 
-        func head(_ h: Int, scores: UnsafeMutablePointer<Float>) {
+        func band(_ band: Int, head: Int, scores: UnsafeMutablePointer<Float>) {
+            let rows = Parallel.share(of: tokens, worker: band, workers: bands)
             let stride = 3 * width
-            let q = qkv + h * headWidth
-            let k = q + width
-            let v = q + 2 * width
-            GEMM.multiply(m: tokens, n: tokens, k: headWidth, alpha: scale,
+            let q = qkv + rows.lowerBound * stride + head * headWidth
+            let k = qkv + width + head * headWidth
+            let v = qkv + 2 * width + head * headWidth
+            let target = out + rows.lowerBound * width + head * headWidth
+            let inverseSums = scores + rows.count * tokens
+            GEMM.multiply(m: rows.count, n: tokens, k: headWidth, alpha: 1 / Float(headWidth).squareRoot(),
                           a: q, lda: stride, b: k, ldb: stride, transposeB: true,
                           beta: 0, c: scores, ldc: tokens)
-            Kernels.softmaxRows(scores, rows: tokens, columns: tokens)
-            GEMM.multiply(m: tokens, n: headWidth, k: tokens,
+            Kernels.exponentiateRows(scores, rows: rows.count, columns: tokens, inverseSums: inverseSums)
+            GEMM.multiply(m: rows.count, n: headWidth, k: tokens,
                           a: scores, lda: tokens, b: v, ldb: stride, transposeB: false,
-                          beta: 0, c: out + h * headWidth, ldc: width)
+                          beta: 0, c: target, ldc: width)
+            for row in 0..<rows.count {
+                let values = target + row * width
+                let inverse = inverseSums[row]
+                for j in 0..<headWidth { values[j] *= inverse }
+            }
         }
     }
 }

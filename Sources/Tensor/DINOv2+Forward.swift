@@ -21,8 +21,8 @@ extension DINOv2 {
         }
         let geometry = Geometry(config: config, height: input.shape[1], width: input.shape[2])
         let workers = max(1, min(workers ?? BLASThreads.current, geometry.tokens))
-        let workspace = Workspace(geometry: geometry, workers: workers)
-        defer { workspace.deallocate() }
+        let workspace = workspaces.take(geometry: geometry, workers: workers)
+        defer { workspaces.give(workspace) }
         return BLASThreads.singleThreaded {
             run(input, geometry, workspace, requested: requested, lastBlock: lastBlock)
         }
@@ -70,18 +70,20 @@ extension DINOv2 {
     final class Workspace: @unchecked Sendable {
         let stream, normalised, qkv, attended, hidden, scores: UnsafeMutablePointer<Float>
         let workers: Int
+        let tokens: Int
 
         init(geometry g: Geometry, workers: Int) {
             self.workers = workers
+            self.tokens = g.tokens
             stream = .allocate(capacity: g.tokens * g.width)
             normalised = .allocate(capacity: g.tokens * g.width)
             qkv = .allocate(capacity: g.tokens * 3 * g.width)
             attended = .allocate(capacity: g.tokens * g.width)
             hidden = .allocate(capacity: g.tokens * max(g.mlpWidth, g.width))
-            scores = .allocate(capacity: min(workers, g.heads) * g.tokens * g.tokens)
+            scores = .allocate(capacity: Attention.scratchCount(tokens: g.tokens, workers: workers))
         }
 
-        func deallocate() {
+        deinit {
             for buffer in [stream, normalised, qkv, attended, hidden, scores] { buffer.deallocate() }
         }
     }

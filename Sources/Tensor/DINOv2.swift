@@ -42,6 +42,8 @@ public struct DINOv2: Sendable {
     public let embeddings: Embeddings
     public let layers: [Layer]
     public let layernorm: LayerNorm
+    /// The last forward's buffers, kept for the next forward of the same size.
+    let workspaces = WorkspaceCache()
 
     /// Loads `config`'s tensors from a safetensors file; every tensor's shape is checked.
     public static func load(config: ViTConfig, weightsPath: String) throws(ModelError) -> DINOv2 {

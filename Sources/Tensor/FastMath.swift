@@ -30,18 +30,21 @@ enum FastMath {
         return y * unsafeBitCast(exponent, to: Lanes.self)
     }
 
-    /// erf(x) by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
+    /// erf(x) by Abramowitz & Stegun 7.1.28, 1 − (1 + a₁x + … + a₆x⁶)⁻¹⁶ for x ≥ 0 (absolute
+    /// error below 3e-7, 1.3e-6 once rounded to float): one division and no exponential,
+    /// half the work of 7.1.26 with its exp.
     @inline(__always)
     static func erf(_ x: Lanes) -> Lanes {
         let a = x.replacing(with: -x, where: x .< 0)
-        let t = 1 / (a * 0.3275911 + 1)
-        var p = Lanes(repeating: 1.061405429)
-        p = p * t - 1.453152027
-        p = p * t + 1.421413741
-        p = p * t - 0.284496736
-        p = p * t + 0.254829592
-        p = p * t
-        let magnitude = 1 - p * FastMath.exp(-(a * a))
+        var p = Lanes(repeating: 0.0000430638)
+        p = p * a + 0.0002765672
+        p = p * a + 0.0001520143
+        p = p * a + 0.0092705272
+        p = p * a + 0.0422820123
+        p = p * a + 0.0705230784
+        p = p * a + 1
+        p = p * p; p = p * p; p = p * p; p = p * p
+        let magnitude = 1 - 1 / p
         return magnitude.replacing(with: -magnitude, where: x .< 0)
     }
 

@@ -12,7 +12,6 @@ enum GEMM {
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        _ = BLASKernel.selected
         cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
                     beta, c, Int32(ldc))

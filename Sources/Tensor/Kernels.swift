@@ -39,9 +39,22 @@ enum Kernels {
 
     /// Softmax over each row of `columns`, in place, shifted by the row maximum.
     static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        var inverse: Float = 0
+        for row in 0..<rows {
+            let values = x + row * columns
+            exponentiateRows(values, rows: 1, columns: columns, inverseSums: &inverse)
+            for j in 0..<columns { values[j] *= inverse }
+        }
+    }
+
+    /// e^(x − row max) in place, and 1 / Σ per row into `inverseSums`: the softmax without its
+    /// division, which attention applies to its (narrower) output instead.
+    static func exponentiateRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+                                 inverseSums: UnsafeMutablePointer<Float>) {
         let whole = columns / 8 * 8
         for row in 0..<rows {
-            let values = UnsafeMutableRawPointer(x + row * columns)
+            let scalars = x + row * columns
+            let values = UnsafeMutableRawPointer(scalars)
             var lanesMaximum = Lanes(repeating: -.infinity)
             for j in stride(from: 0, to: whole, by: 8) {
                 let v = values.loadUnaligned(fromByteOffset: 4 * j, as: Lanes.self)
@@ -49,7 +62,7 @@ enum Kernels {
             }
             var maximum = -Float.infinity
             for lane in 0..<8 { maximum = Swift.max(maximum, lanesMaximum[lane]) }
-            for j in whole..<columns { maximum = Swift.max(maximum, x[row * columns + j]) }
+            for j in whole..<columns { maximum = Swift.max(maximum, scalars[j]) }
 
             var sums = Lanes()
             for j in stride(from: 0, to: whole, by: 8) {
@@ -61,16 +74,11 @@ enum Kernels {
             for lane in 0..<8 { sum += sums[lane] }
             if whole < columns {
                 var tail = Lanes(repeating: maximum)
-                for j in whole..<columns { tail[j - whole] = x[row * columns + j] }
+                for j in whole..<columns { tail[j - whole] = scalars[j] }
                 tail = FastMath.exp(tail - maximum)
-                for j in whole..<columns { x[row * columns + j] = tail[j - whole]; sum += tail[j - whole] }
+                for j in whole..<columns { scalars[j] = tail[j - whole]; sum += tail[j - whole] }
             }
-            let inverse = 1 / sum
-            for j in stride(from: 0, to: whole, by: 8) {
-                let v = values.loadUnaligned(fromByteOffset: 4 * j, as: Lanes.self)
-                values.storeBytes(of: v * inverse, toByteOffset: 4 * j, as: Lanes.self)
-            }
-            for j in whole..<columns { x[row * columns + j] *= inverse }
+            inverseSums[row] = 1 / sum
         }
     }
 

@@ -115,8 +115,7 @@ public enum Ops {
             throw .shapeMismatch(operation: "attention", expected: "[tokens, 3·width], width divisible by \(heads) heads", actual: qkv.shape)
         }
         let (tokens, width) = (qkv.shape[0], qkv.shape[1] / 3)
-        let workers = max(1, min(workers, heads))
-        var scratch = [Float](repeating: 0, count: workers * tokens * tokens)
+        var scratch = [Float](repeating: 0, count: Attention.scratchCount(tokens: tokens, workers: max(1, workers)))
         return Tensor(shape: [tokens, width]) { out in
             qkv.storage.withUnsafeBufferPointer { qkv in
                 scratch.withUnsafeMutableBufferPointer { scratch in

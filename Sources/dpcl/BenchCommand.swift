@@ -55,7 +55,7 @@ struct BackboneBench: ParsableCommand {
         }
         let median = percentile(times, 0.5)
         let gflops = model.flops(height: size, width: size) / (median / 1000) / 1e9
-        print(#"{"size": \#(size), "threads": \#(BLASThreads.current), "median_ms": \#(rounded(median)), "p90_ms": \#(rounded(percentile(times, 0.9))), "gflops": \#(rounded(gflops))}"#)
+        print(#"{"size": \#(size), "threads": \#(BLASThreads.current), "kernel": "\#(BLASThreads.kernel)", "median_ms": \#(rounded(median)), "p90_ms": \#(rounded(percentile(times, 0.9))), "gflops": \#(rounded(gflops))}"#)
     }
 }
 
@@ -76,6 +76,6 @@ struct SGEMMBench: ParsableCommand {
         let times = try timings(iterations: iterations, warmUp: 2) { _ = try Ops.matmul(a, a) }
         let median = percentile(times, 0.5)
         let gflops = 2 * pow(Double(size), 3) / (median / 1000) / 1e9
-        print(#"{"size": \#(size), "threads": \#(BLASThreads.current), "median_ms": \#(rounded(median)), "gflops": \#(rounded(gflops))}"#)
+        print(#"{"size": \#(size), "threads": \#(BLASThreads.current), "kernel": "\#(BLASThreads.kernel)", "median_ms": \#(rounded(median)), "gflops": \#(rounded(gflops))}"#)
     }
 }

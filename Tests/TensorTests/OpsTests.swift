@@ -74,8 +74,9 @@ import Testing
             for j in 0..<8 {
                 let x = xs[i + j]
                 #expect(abs(e[j] - Foundation.exp(x)) <= 3e-7 * Foundation.exp(x), "exp(\(x))")
-                // A&S 7.1.26 is within 1.5e-7; float rounding of 1 − p·e^(−x²) adds up to ~3e-7.
-                #expect(abs(r[j] - Foundation.erf(x / 8)) <= 5e-7, "erf(\(x / 8))")
+                // A&S 7.1.28 is within 3e-7 exactly; in float the 16th power magnifies the
+                // rounding of p sixteenfold, to about 1.3e-6 at worst.
+                #expect(abs(r[j] - Foundation.erf(x / 8)) <= 1.5e-6, "erf(\(x / 8))")
             }
             i += 8
         }
