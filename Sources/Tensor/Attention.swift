@@ -4,8 +4,9 @@
 // softmax's division is applied to the band's output (head width) instead of its scores.
 
 enum Attention {
-    /// Query rows per work item: 128 × tokens scores fit a core's L2 up to ~2000 tokens.
-    static let bandRows = 128
+    /// At most this many query rows per work item: a band's scores (rows × tokens) then fit
+    /// a 1 MB L2 up to about 1000 tokens (448 pixels), and K and V are packed once per band.
+    static let bandRows = 256
 
     /// Floats of scratch that `run` needs for `workers` workers.
     static func scratchCount(tokens: Int, workers: Int) -> Int {

@@ -127,29 +127,43 @@ extension DINOv2 {
     }
 
     /// x += attention(norm1(x)); x += mlp(norm2(x)), layer scale folded into the weights.
-    /// Everything but the attention is row-local, so each worker takes a band of rows through
-    /// norm, products and GELU while they are in its cache; the attention splits by heads.
+    /// Norms split the rows between workers; each product splits its output columns, so
+    /// that every worker packs only its share of the weights (packing the whole weight matrix
+    /// per worker costs more than the products themselves save at small inputs); the
+    /// attention splits (head, query band) pairs.
     private func block(_ layer: Layer, _ g: Geometry, _ w: Workspace) {
         let (t, c, m) = (g.tokens, g.width, g.mlpWidth)
-        Parallel.run(workers: w.workers) { worker in
-            let rows = Parallel.share(of: t, worker: worker, workers: w.workers)
-            let (first, count) = (rows.lowerBound, rows.count)
-            normalise(w.stream + first * c, rows: count, with: layer.norm1, into: w.normalised + first * c)
-            apply(layer.queryKeyValue, to: w.normalised + first * c, rows: count,
-                  into: w.qkv + first * 3 * c, accumulate: false)
+        let workers = w.workers
+        Parallel.run(workers: workers) { worker in
+            let rows = Parallel.share(of: t, worker: worker, workers: workers)
+            normalise(w.stream + rows.lowerBound * c, rows: rows.count, with: layer.norm1,
+                      into: w.normalised + rows.lowerBound * c)
         }
-        Attention.run(qkv: w.qkv, tokens: t, width: c, heads: g.heads, workers: w.workers,
+        Parallel.run(workers: workers) { worker in
+            apply(layer.queryKeyValue, to: w.normalised, rows: t, into: w.qkv, accumulate: false,
+                  share: worker, of: workers)
+        }
+        Attention.run(qkv: w.qkv, tokens: t, width: c, heads: g.heads, workers: workers,
                       scratch: w.scores, into: w.attended)
-        Parallel.run(workers: w.workers) { worker in
-            let rows = Parallel.share(of: t, worker: worker, workers: w.workers)
-            let (first, count) = (rows.lowerBound, rows.count)
-            let stream = w.stream + first * c
-            apply(layer.outputDense, to: w.attended + first * c, rows: count, into: stream, accumulate: true)
-            normalise(stream, rows: count, with: layer.norm2, into: w.normalised + first * c)
-            apply(layer.fc1, to: w.normalised + first * c, rows: count, into: w.hidden + first * m,
-                  accumulate: false)
-            Kernels.gelu(w.hidden + first * m, count: count * m)
-            apply(layer.fc2, to: w.hidden + first * m, rows: count, into: stream, accumulate: true)
+        Parallel.run(workers: workers) { worker in
+            apply(layer.outputDense, to: w.attended, rows: t, into: w.stream, accumulate: true,
+                  share: worker, of: workers)
+        }
+        Parallel.run(workers: workers) { worker in
+            let rows = Parallel.share(of: t, worker: worker, workers: workers)
+            normalise(w.stream + rows.lowerBound * c, rows: rows.count, with: layer.norm2,
+                      into: w.normalised + rows.lowerBound * c)
+        }
+        Parallel.run(workers: workers) { worker in
+            let columns = apply(layer.fc1, to: w.normalised, rows: t, into: w.hidden, accumulate: false,
+                                share: worker, of: workers)
+            for row in 0..<t {
+                Kernels.gelu(w.hidden + row * m + columns.lowerBound, count: columns.count)
+            }
+        }
+        Parallel.run(workers: workers) { worker in
+            apply(layer.fc2, to: w.hidden, rows: t, into: w.stream, accumulate: true,
+                  share: worker, of: workers)
         }
     }
 
@@ -163,15 +177,25 @@ extension DINOv2 {
         }
     }
 
+    /// The worker's share of y (+)= x · Wᵀ + b: output columns in multiples of 16 (a vector
+    /// register of the widest kernels); returns the columns it wrote.
+    @discardableResult
     private func apply(_ linear: Linear, to x: UnsafePointer<Float>, rows: Int,
-                       into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+                       into y: UnsafeMutablePointer<Float>, accumulate: Bool,
+                       share worker: Int, of workers: Int) -> Range<Int> {
+        let out = linear.outFeatures
+        let units = Parallel.share(of: (out + 15) / 16, worker: worker, workers: workers)
+        let columns = min(units.lowerBound * 16, out)..<min(units.upperBound * 16, out)
+        if columns.isEmpty { return columns }
         linear.weight.withUnsafeBufferPointer { weight in
             linear.bias.withUnsafeBufferPointer { bias in
-                GEMM.linear(x, rows: rows, inFeatures: linear.inFeatures, weight: weight.baseAddress!,
-                            bias: bias.baseAddress!, outFeatures: linear.outFeatures, into: y,
-                            accumulate: accumulate)
+                GEMM.linear(x, rows: rows, inFeatures: linear.inFeatures,
+                            weight: weight.baseAddress! + columns.lowerBound * linear.inFeatures,
+                            bias: bias.baseAddress! + columns.lowerBound, outFeatures: columns.count,
+                            into: y + columns.lowerBound, ldy: out, accumulate: accumulate)
             }
         }
+        return columns
     }
 
     /// The patch rows of the stream as [gh, gw, C], optionally through a LayerNorm.
