@@ -11,6 +11,7 @@ public enum Ops {
             throw .shapeMismatch(operation: "matmul", expected: expected, actual: b.shape)
         }
         let n = transposeB ? b.shape[0] : b.shape[1]
+        if m == 0 || n == 0 || k == 0 { return Tensor(zeros: [m, n]) }
         return Tensor(shape: [m, n]) { c in
             a.storage.withUnsafeBufferPointer { a in
                 b.storage.withUnsafeBufferPointer { b in
@@ -33,7 +34,13 @@ public enum Ops {
             throw .shapeMismatch(operation: "linear", expected: "bias [\(outFeatures)]", actual: bias.shape)
         }
         let zeros = [Float](repeating: 0, count: outFeatures)
-        return Tensor(shape: Array(x.shape.dropLast()) + [outFeatures]) { y in
+        let shape = Array(x.shape.dropLast()) + [outFeatures]
+        if rows == 0 || inFeatures == 0 || outFeatures == 0 {
+            var y = Tensor(zeros: shape)
+            for row in 0..<rows { for j in 0..<outFeatures { y.storage[row * outFeatures + j] = bias?.storage[j] ?? 0 } }
+            return y
+        }
+        return Tensor(shape: shape) { y in
             x.storage.withUnsafeBufferPointer { x in
                 weight.storage.withUnsafeBufferPointer { w in
                     (bias?.storage ?? zeros).withUnsafeBufferPointer { b in
@@ -52,6 +59,7 @@ public enum Ops {
         for (name, parameter) in [("weight", weight), ("bias", bias)] where parameter.shape != [columns] {
             throw .shapeMismatch(operation: "layerNorm", expected: "\(name) [\(columns)]", actual: parameter.shape)
         }
+        if x.count == 0 { return x }
         return Tensor(shape: x.shape) { y in
             x.storage.withUnsafeBufferPointer { x in
                 weight.storage.withUnsafeBufferPointer { w in
@@ -67,6 +75,7 @@ public enum Ops {
 
     /// GELU, erf form.
     public static func gelu(_ x: Tensor) -> Tensor {
+        if x.count == 0 { return x }
         var y = x
         let count = y.count
         y.storage.withUnsafeMutableBufferPointer { Kernels.gelu($0.baseAddress!, count: count) }
@@ -75,6 +84,7 @@ public enum Ops {
 
     /// Softmax over the last axis.
     public static func softmax(_ x: Tensor) -> Tensor {
+        if x.count == 0 { return x }
         var y = x
         let (rows, columns) = x.matrixShape
         y.storage.withUnsafeMutableBufferPointer {
@@ -92,6 +102,7 @@ public enum Ops {
         if let scale, scale.shape != [columns] {
             throw .shapeMismatch(operation: "add", expected: "scale [\(columns)]", actual: scale.shape)
         }
+        if a.count == 0 { return a }
         var y = a
         y.storage.withUnsafeMutableBufferPointer { y in
             b.storage.withUnsafeBufferPointer { b in
@@ -115,6 +126,7 @@ public enum Ops {
             throw .shapeMismatch(operation: "attention", expected: "[tokens, 3·width], width divisible by \(heads) heads", actual: qkv.shape)
         }
         let (tokens, width) = (qkv.shape[0], qkv.shape[1] / 3)
+        if tokens == 0 || width == 0 { return Tensor(zeros: [tokens, width]) }
         var scratch = [Float](repeating: 0, count: Attention.scratchCount(tokens: tokens, workers: max(1, workers)))
         return Tensor(shape: [tokens, width]) { out in
             qkv.storage.withUnsafeBufferPointer { qkv in
@@ -134,7 +146,7 @@ public enum Ops {
             throw .shapeMismatch(operation: "patchEmbedding", expected: "weight [out, \(image.shape.first ?? 0), p, p]", actual: weight.shape)
         }
         let (channels, height, width, patch) = (image.shape[0], image.shape[1], image.shape[2], weight.shape[2])
-        guard patch > 0, height % patch == 0, width % patch == 0 else {
+        guard patch > 0, height > 0, width > 0, height % patch == 0, width % patch == 0 else {
             throw .shapeMismatch(operation: "patchEmbedding", expected: "image sides multiples of \(patch)", actual: image.shape)
         }
         let rowLength = channels * patch * patch
@@ -149,7 +161,7 @@ public enum Ops {
 
     /// grid [h, w, C] resampled bicubically to [height, width, C].
     public static func bicubicResize(_ grid: Tensor, height: Int, width: Int) throws(TensorError) -> Tensor {
-        guard grid.rank == 3, grid.shape[0] > 0, grid.shape[1] > 0, height > 0, width > 0 else {
+        guard grid.rank == 3, grid.shape[0] > 0, grid.shape[1] > 0, grid.shape[2] > 0, height > 0, width > 0 else {
             throw .shapeMismatch(operation: "bicubicResize", expected: "a non-empty [h, w, C] grid and positive sizes", actual: grid.shape)
         }
         return Tensor(shape: [height, width, grid.shape[2]]) { out in

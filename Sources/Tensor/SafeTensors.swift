@@ -68,6 +68,7 @@ public final class SafeTensorsFile {
             throw .wrongShape(tensor: name, expected: expected, actual: entry.shape)
         }
         let count = entry.shape.reduce(1, *)
+        if count == 0 { return Tensor(zeros: entry.shape) }
         let source = UnsafeRawPointer(base + dataStart + entry.range.lowerBound)
         let tensor = Tensor(shape: entry.shape) { buffer in
             switch entry.dtype {

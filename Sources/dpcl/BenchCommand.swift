@@ -37,7 +37,7 @@ struct BackboneBench: ParsableCommand {
     @Option(help: "Input side in pixels (a multiple of the patch size).") var size = 224
     @Option(help: "Timed forwards.") var iterations = 20
     @Option(help: "Untimed forwards first.") var warmUp = 3
-    @Option(help: "Threads (OpenBLAS and attention heads).") var threads: Int?
+    @Option(help: "Worker threads of the engine (default: OpenBLAS's thread count).") var threads: Int?
     @OptionGroup var backbone: BackboneOptions
 
     func run() throws {

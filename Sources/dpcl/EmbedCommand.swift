@@ -20,7 +20,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Output .npy path.")
     var out: String
 
-    @Option(help: "Threads (OpenBLAS and attention heads).")
+    @Option(help: "Worker threads of the engine (default: OpenBLAS's thread count).")
     var threads: Int?
 
     @OptionGroup var backbone: BackboneOptions

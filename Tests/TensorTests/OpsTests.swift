@@ -182,3 +182,17 @@ import Testing
         }
     }
 }
+
+@Suite struct EmptyTensorTests {
+    @Test func opsOnEmptyTensorsReturnEmptyResultsWithoutTouchingMemory() throws {
+        #expect(try Ops.matmul(Tensor(zeros: [0, 3]), Tensor(zeros: [3, 2])).shape == [0, 2])
+        #expect(try Ops.linear(Tensor(zeros: [0, 4]), weight: Tensor(zeros: [2, 4]), bias: nil).shape == [0, 2])
+        #expect(try Ops.layerNorm(Tensor(zeros: [0, 4]), weight: Tensor(zeros: [4]), bias: Tensor(zeros: [4]), eps: 1e-6).count == 0)
+        #expect(Ops.gelu(Tensor(zeros: [0])).count == 0)
+        #expect(Ops.softmax(Tensor(zeros: [2, 0])).count == 0)
+        #expect(try Ops.attention(qkv: Tensor(zeros: [0, 12]), heads: 2).shape == [0, 4])
+        #expect(throws: TensorError.self) {
+            try Ops.patchEmbedding(Tensor(zeros: [3, 0, 4]), weight: Tensor(zeros: [2, 3, 2, 2]), bias: Tensor(zeros: [2]))
+        }
+    }
+}
