@@ -76,7 +76,7 @@ extension DINOv2 {
             self.workers = workers
             self.tokens = g.tokens
             stream = .allocate(capacity: g.tokens * g.width)
-            normalised = .allocate(capacity: g.tokens * g.width)
+            normalised = .allocate(capacity: workers * g.tokens * g.width)
             qkv = .allocate(capacity: g.tokens * 3 * g.width)
             attended = .allocate(capacity: g.tokens * g.width)
             hidden = .allocate(capacity: g.tokens * max(g.mlpWidth, g.width))
@@ -127,20 +127,18 @@ extension DINOv2 {
     }
 
     /// x += attention(norm1(x)); x += mlp(norm2(x)), layer scale folded into the weights.
-    /// Norms split the rows between workers; each product splits its output columns, so
-    /// that every worker packs only its share of the weights (packing the whole weight matrix
-    /// per worker costs more than the products themselves save at small inputs); the
-    /// attention splits (head, query band) pairs.
+    /// Each product splits its output columns between workers, so that every worker packs
+    /// only its share of the weights (packing whole weight matrices per worker would cost
+    /// more than the products at small inputs). Each worker normalises all rows into its own
+    /// buffer first: redundant but cheap, and it saves a barrier per norm. The attention
+    /// splits (head, query band) pairs.
     private func block(_ layer: Layer, _ g: Geometry, _ w: Workspace) {
         let (t, c, m) = (g.tokens, g.width, g.mlpWidth)
         let workers = w.workers
         Parallel.run(workers: workers) { worker in
-            let rows = Parallel.share(of: t, worker: worker, workers: workers)
-            normalise(w.stream + rows.lowerBound * c, rows: rows.count, with: layer.norm1,
-                      into: w.normalised + rows.lowerBound * c)
-        }
-        Parallel.run(workers: workers) { worker in
-            apply(layer.queryKeyValue, to: w.normalised, rows: t, into: w.qkv, accumulate: false,
+            let normalised = w.normalised + worker * t * c
+            normalise(w.stream, rows: t, with: layer.norm1, into: normalised)
+            apply(layer.queryKeyValue, to: normalised, rows: t, into: w.qkv, accumulate: false,
                   share: worker, of: workers)
         }
         Attention.run(qkv: w.qkv, tokens: t, width: c, heads: g.heads, workers: workers,
@@ -150,12 +148,9 @@ extension DINOv2 {
                   share: worker, of: workers)
         }
         Parallel.run(workers: workers) { worker in
-            let rows = Parallel.share(of: t, worker: worker, workers: workers)
-            normalise(w.stream + rows.lowerBound * c, rows: rows.count, with: layer.norm2,
-                      into: w.normalised + rows.lowerBound * c)
-        }
-        Parallel.run(workers: workers) { worker in
-            let columns = apply(layer.fc1, to: w.normalised, rows: t, into: w.hidden, accumulate: false,
+            let normalised = w.normalised + worker * t * c
+            normalise(w.stream, rows: t, with: layer.norm2, into: normalised)
+            let columns = apply(layer.fc1, to: normalised, rows: t, into: w.hidden, accumulate: false,
                                 share: worker, of: workers)
             for row in 0..<t {
                 Kernels.gelu(w.hidden + row * m + columns.lowerBound, count: columns.count)
