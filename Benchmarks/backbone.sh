@@ -23,8 +23,8 @@ variants=("engine=env")
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 load_before=$(cut -d' ' -f1 /proc/loadavg)
-for size in 224 448; do
-    for round in $(seq "$rounds"); do
+for round in $(seq "$rounds"); do
+    for size in 224 448; do
         for variant in "${variants[@]}"; do
             echo "${variant%%=*} $(${variant#*=} "$dpcl" bench backbone --size "$size" \
                 --iterations "$iterations" --threads "$threads")" >>"$results"
