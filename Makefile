@@ -5,6 +5,7 @@ SWIFT ?= swift
 
 setup:
 	@scripts/setup
+	@scripts/fetch-model
 
 build: setup
 	$(SWIFT) build -c release --product dpcl

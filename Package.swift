@@ -50,6 +50,15 @@ let package = Package(
         // The metric (mPCK / recall / F1 / mIoU), the Hungarian solver and the streaming
         // readers of benchmark and prediction files; no HTTP, SQL or model code.
         .target(name: "Evaluation", dependencies: ["Imaging", "CZlib"]),
+        // The inference engine: tensors on OpenBLAS, safetensors weights, the ViT backbone.
+        // Knows nothing of HTTP or images: its input is an already normalised float array.
+        // Optimised in debug builds too: its SIMD kernels are ~50x slower unoptimised, which
+        // would make the test suite's real-weight forwards take minutes.
+        .target(
+            name: "Tensor",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
 
         .executableTarget(
             name: "dpcl",
@@ -57,6 +66,7 @@ let package = Package(
                 "Diagnostics",
                 "Evaluation",
                 "Imaging",
+                "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +74,8 @@ let package = Package(
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CZlib", "dpcl"]),
+        // CShim only to decode the dev images that the parity test feeds to both engines.
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CShim"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,25 @@
+// OpenBLAS's process-wide settings as the engine sees them: the thread count (read and
+// changed only here) and the kernel family it chose (OPENBLAS_CORETYPE overrides its choice).
+import COpenBLAS
+
+public enum BLASThreads {
+    public static var current: Int { Int(openblas_get_num_threads()) }
+
+    /// The kernel family in use, e.g. "Haswell" (AVX2) or "Cooperlake" (AVX-512).
+    public static var kernel: String { String(cString: openblas_get_corename()) }
+
+    /// Sets the count OpenBLAS uses for every later product (at least 1).
+    public static func set(_ threads: Int) {
+        openblas_set_num_threads(Int32(max(1, threads)))
+    }
+
+    /// Runs `body` with OpenBLAS on one thread (the caller parallelises instead), then
+    /// restores the previous count.
+    static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = current
+        if previous == 1 { return try body() }
+        set(1)
+        defer { set(previous) }
+        return try body()
+    }
+}

@@ -1,0 +1,23 @@
+// Errors of loading a model and of running it on a given input.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    case configUnreadable(path: String, reason: String)
+    case invalidConfig(path: String, problem: String)
+    case weights(SafeTensorsError)
+    case inputShape(expected: String, actual: [Int])
+    case layerOutOfRange(Int, depth: Int)
+
+    public var description: String {
+        switch self {
+        case .configUnreadable(let path, let reason):
+            "cannot read model config \(path): \(reason)"
+        case .invalidConfig(let path, let problem):
+            "model config \(path): \(problem)"
+        case .weights(let error):
+            error.description
+        case .inputShape(let expected, let actual):
+            "input of shape \(actual): expected \(expected)"
+        case .layerOutOfRange(let layer, let depth):
+            "layer \(layer) does not exist: the model has layers 0...\(depth - 1)"
+        }
+    }
+}

@@ -1,0 +1,25 @@
+// Command-line options shared by the commands that load the backbone.
+import ArgumentParser
+import Foundation
+import Tensor
+
+struct BackboneOptions: ParsableArguments {
+    /// Where the default model config is looked for: the repository, then the container's
+    /// copy of Config/ (see Dockerfile).
+    static let defaultConfigs = ["Config/models/dinov2-small.json", "/etc/dpcl/models/dinov2-small.json"]
+
+    @Option(help: "Model config (architecture and weight file name); default Config/models/dinov2-small.json, else /etc/dpcl/models/dinov2-small.json.")
+    var modelConfig: String?
+
+    @Option(help: "Directory of the weight files (default: $DPCL_MODEL_DIR or ~/.cache/dpcl/models).")
+    var modelDir: String?
+
+    func load() throws -> DINOv2 {
+        let path = modelConfig
+            ?? Self.defaultConfigs.first { FileManager.default.fileExists(atPath: $0) }
+            ?? Self.defaultConfigs[0]
+        let config = try ViTConfig.load(from: path)
+        let directory = modelDir ?? ModelDirectory.path()
+        return try DINOv2.load(config: config, weightsPath: directory + "/" + config.weights)
+    }
+}

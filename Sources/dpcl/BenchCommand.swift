@@ -1,0 +1,81 @@
+// `dpcl bench`: timing of the engine's parts, one JSON object per run (release builds only).
+import ArgumentParser
+import Foundation
+import Tensor
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time parts of the engine; print one JSON object.",
+        subcommands: [BackboneBench.self, SGEMMBench.self]
+    )
+}
+
+/// Milliseconds of each run of `body`, after `warmUp` untimed runs.
+func timings(iterations: Int, warmUp: Int, _ body: () throws -> Void) rethrows -> [Double] {
+    for _ in 0..<warmUp { try body() }
+    return try (0..<iterations).map { _ in
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+}
+
+func percentile(_ values: [Double], _ fraction: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))]
+}
+
+func rounded(_ value: Double, _ digits: Double = 100) -> Double { (value * digits).rounded() / digits }
+
+struct BackboneBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backbone",
+        abstract: "Forward passes at one input size: median and p90 milliseconds, achieved GFLOP/s."
+    )
+
+    @Option(help: "Input side in pixels (a multiple of the patch size).") var size = 224
+    @Option(help: "Timed forwards.") var iterations = 20
+    @Option(help: "Untimed forwards first.") var warmUp = 3
+    @Option(help: "Worker threads of the engine (default: OpenBLAS's thread count).") var threads: Int?
+    @OptionGroup var backbone: BackboneOptions
+
+    func run() throws {
+        guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+        if let threads { BLASThreads.set(threads) }
+        let model = try backbone.load()
+        // A fixed pseudo-random input: speed does not depend on the values.
+        var state: UInt32 = 12345
+        let input = try Tensor(shape: [3, size, size], storage: (0..<(3 * size * size)).map { _ in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Float(state >> 8) / Float(1 << 24) * 4 - 2
+        })
+        let times = try timings(iterations: iterations, warmUp: warmUp) {
+            _ = try model.forward(input, layers: [.final])
+        }
+        let median = percentile(times, 0.5)
+        let gflops = model.flops(height: size, width: size) / (median / 1000) / 1e9
+        print(#"{"size": \#(size), "threads": \#(BLASThreads.current), "kernel": "\#(BLASThreads.kernel)", "median_ms": \#(rounded(median)), "p90_ms": \#(rounded(percentile(times, 0.9))), "gflops": \#(rounded(gflops))}"#)
+    }
+}
+
+struct SGEMMBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sgemm",
+        abstract: "One large square cblas_sgemm: the machine's attainable GFLOP/s, for comparison."
+    )
+
+    @Option(help: "Matrix side.") var size = 2048
+    @Option(help: "Timed products.") var iterations = 10
+    @Option(help: "Threads.") var threads: Int?
+
+    func run() throws {
+        guard size > 0, iterations > 0 else { throw ValidationError("--size and --iterations must be positive") }
+        if let threads { BLASThreads.set(threads) }
+        let a = try Tensor(shape: [size, size], storage: (0..<(size * size)).map { Float($0 % 17) / 17 })
+        let times = try timings(iterations: iterations, warmUp: 2) { _ = try Ops.matmul(a, a) }
+        let median = percentile(times, 0.5)
+        let gflops = 2 * pow(Double(size), 3) / (median / 1000) / 1e9
+        print(#"{"size": \#(size), "threads": \#(BLASThreads.current), "kernel": "\#(BLASThreads.kernel)", "median_ms": \#(rounded(median)), "gflops": \#(rounded(gflops))}"#)
+    }
+}

@@ -1,0 +1,82 @@
+// Helpers of the engine's tests: the repository's paths, the tooling venv, temporary
+// folders, deterministic random data and the comparison measures the tests assert on.
+import Foundation
+import Testing
+@testable import Tensor
+
+enum TestSupport {
+    /// The repository root, from this file's path (Tests/TensorTests/TestSupport.swift).
+    static let repositoryRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// Shared data beside the repository (the dev splits).
+    static var shared: String { repositoryRoot + "/../shared" }
+
+    static var python: String { repositoryRoot + "/.venv/bin/python" }
+
+    /// Runs the venv's Python; fails the test (never skips) when the venv is missing.
+    static func runPython(_ arguments: [String]) throws {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            Issue.record("no tooling venv at \(python): run `make setup` first")
+            throw TestFailure.missing(python)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let text = String(decoding: message, as: UTF8.self)
+            Issue.record("python \(arguments.joined(separator: " ")) failed: \(text)")
+            throw TestFailure.python(text)
+        }
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "dpcl-tensor-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    enum TestFailure: Error { case missing(String), python(String) }
+}
+
+/// A small deterministic generator (tests must not depend on the system's randomness).
+struct Pattern {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+
+    mutating func next() -> Float {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return Float(state >> 40) / Float(1 << 24) * 2 - 1
+    }
+
+    mutating func tensor(_ shape: [Int], scale: Float = 1) -> Tensor {
+        let values = (0..<shape.reduce(1, *)).map { _ in next() * scale }
+        return try! Tensor(shape: shape, storage: values)
+    }
+}
+
+func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+    zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+/// The smallest cosine similarity between corresponding rows of `columns` values.
+func minimumRowCosine(_ a: [Float], _ b: [Float], columns: Int) -> Double {
+    var minimum = 1.0
+    for row in 0..<(a.count / columns) {
+        var dot = 0.0, na = 0.0, nb = 0.0
+        for j in (row * columns)..<((row + 1) * columns) {
+            dot += Double(a[j]) * Double(b[j]); na += Double(a[j]) * Double(a[j]); nb += Double(b[j]) * Double(b[j])
+        }
+        minimum = min(minimum, dot / (na.squareRoot() * nb.squareRoot()))
+    }
+    return minimum
+}
