@@ -74,8 +74,8 @@ let package = Package(
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CZlib", "dpcl"]),
-        // CShim only to decode the dev images that the parity test feeds to both engines.
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CShim"], exclude: ["Fixtures"]),
+        // Imaging only to decode the dev images that the parity test feeds to both engines.
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Imaging"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
