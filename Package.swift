@@ -19,6 +19,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
@@ -42,15 +46,50 @@ let package = Package(
             dependencies: ["COpenBLAS", "CPNG", "CJPEG", "CZlib", "CSQLite", "CCrypto", "CShim"]
         ),
 
+        // The hand-rolled HTTP/1.1 server: sockets, Dispatch, parser, router. No DPCL here.
+        .target(
+            name: "HTTP",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+
+        // Turns a text file into a Swift string constant at build time (openapi.yaml).
+        .executableTarget(name: "embed-file", path: "Plugins/EmbedFileTool"),
+        .plugin(
+            name: "EmbedOpenAPI",
+            capability: .buildTool(),
+            dependencies: ["embed-file"],
+            path: "Plugins/EmbedOpenAPI"
+        ),
+
+        // The HTTP API of the service: routes, JSON errors, configuration.
+        .target(
+            name: "Service",
+            dependencies: [
+                "HTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            plugins: ["EmbedOpenAPI"]
+        ),
+
         .executableTarget(
             name: "dpcl",
             dependencies: [
                 "Diagnostics",
+                "Service",
+                "HTTP",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )

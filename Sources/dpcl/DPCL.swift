@@ -6,6 +6,6 @@ struct DPCL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dpcl",
         abstract: "Multi-instance semantic correspondence: the DPCL matcher and its benchmark service.",
-        subcommands: [DoctorCommand.self]
+        subcommands: [DoctorCommand.self, ServeCommand.self]
     )
 }
