@@ -1,0 +1,83 @@
+// Starts a real HTTP server on an ephemeral loopback port for a test and stops it after.
+import Foundation
+import HTTP
+import Logging
+import Synchronization
+
+/// A router that answers 200 to any recognised method on any path, echoing what it got,
+/// plus a few routes the connection tests need.
+func acceptEverythingRouter() -> Router {
+    var router = Router()
+    router.add("GET", "/sleep/{ms}", execution: .executor) { request in
+        let ms = Int(request.pathParameters["ms"] ?? "0") ?? 0
+        Thread.sleep(forTimeInterval: Double(ms) / 1000)
+        return Response.text("slept \(ms)")
+    }
+    router.add("POST", "/upload", execution: .executor, requiresBody: true) { request in
+        Response.text("received \(request.body.count) bytes")
+    }
+    router.add("PUT", "/upload", execution: .executor, requiresBody: true) { request in
+        Response.text("received \(request.body.count) bytes")
+    }
+    router.add("GET", "/stream/{count}", execution: .inline) { request in
+        let count = Int(request.pathParameters["count"] ?? "0") ?? 0
+        return Response(body: .stream { writer in
+            for index in 0..<count { writer.write(Array("chunk \(index)\n".utf8)) }
+        })
+    }
+    return router
+}
+
+/// Any method, any path: 200 with the method and body size (the corpus needs this).
+struct CatchAll {
+    static func wrap(_ router: Router) -> Router {
+        var router = router
+        let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PURGE", "SEARCH", "LINK", "UNLINK",
+                       "SOURCE", "QUERY", "REPORT", "M-SEARCH", "MKCOL", "PROPFIND", "COPY", "MOVE", "LOCK", "UNLOCK", "TRACE"]
+        for method in methods {
+            for depth in 0...6 {
+                let template = depth == 0 ? "/" : "/" + (0..<depth).map { "{p\($0)}" }.joined(separator: "/")
+                router.add(method, template, execution: .inline) { request in
+                    Response.text("\(request.method) \(request.body.count)")
+                }
+            }
+        }
+        return router
+    }
+}
+
+final class TestServer {
+    let server: Server
+    var port: Int { server.port }
+
+    init(
+        router: Router = CatchAll.wrap(acceptEverythingRouter()),
+        configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) throws {
+        var configuration = ServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.accessLog = false
+        configure(&configuration)
+        var logger = Logger(label: "test.http")
+        logger.logLevel = .critical
+        server = Server(configuration: configuration, router: router, logger: logger)
+        try server.start()
+    }
+
+    func stop() {
+        server.shutdown()
+        server.waitUntilStopped()
+    }
+
+    /// One request on a fresh connection, whole response back.
+    func exchange(_ raw: String) throws -> RawResponse {
+        let client = try RawClient(port: port)
+        try client.send(raw)
+        return try client.readResponse()
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
