@@ -20,7 +20,8 @@ public final class BoundedExecutor: @unchecked Sendable {
         self.ring = Array(repeating: nil, count: max(1, capacity))
         self.onDepthChange = onDepthChange
         for index in 0..<self.workers {
-            let thread = Thread { [unowned self] in self.work() }
+            // Workers hold the executor until `shutdown()` lets them end.
+            let thread = Thread { self.work() }
             thread.name = "http-worker-\(index)"
             threads.append(thread)
             thread.start()

@@ -70,6 +70,7 @@ final class Connection: @unchecked Sendable {
         if let reject {
             pending.append(.reject(reject))
             processNext()
+            flush(progress: false)
         }
         updateDeadline(progress: false)
     }

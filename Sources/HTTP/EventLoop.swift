@@ -14,7 +14,7 @@ final class EventLoop: @unchecked Sendable {
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         sweeper = DispatchSource.makeTimerSource(queue: queue)
         sweeper.schedule(deadline: .now() + sweepInterval, repeating: sweepInterval, leeway: .milliseconds(20))
-        sweeper.setEventHandler { [unowned self] in self.sweep() }
+        sweeper.setEventHandler { [weak self] in self?.sweep() }
         sweeper.activate()
     }
 

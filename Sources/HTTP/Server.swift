@@ -51,7 +51,7 @@ public final class Server: @unchecked Sendable {
         acceptQueue.sync {
             for (fd, _) in bound {
                 let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
-                source.setEventHandler { [unowned self] in acceptAll(fd) }
+                source.setEventHandler { [weak self] in self?.acceptAll(fd) }
                 source.setCancelHandler { Glibc.close(fd) }
                 listeners.append((fd, source))
                 source.activate()
