@@ -13,7 +13,7 @@ test: setup
 	$(SWIFT) test
 
 serve: build
-	.build/release/dpcl doctor
+	.build/release/dpcl serve --host 127.0.0.1 --port 8080 --config Config/server.yaml
 
 bench: build
 	@set -e; found=0; for script in Benchmarks/*.sh; do \
