@@ -14,7 +14,11 @@ func acceptEverythingRouter() -> Router {
         return Response.text("slept \(ms)")
     }
     router.add("POST", "/upload", execution: .executor, requiresBody: true) { request in
-        Response.text("received \(request.body.count) bytes")
+        if request.mediaType == "multipart/form-data" {
+            let parts = try request.multipart()
+            return Response.text(parts.map { "\($0.name):\($0.filename ?? "-"):\($0.contentType):\($0.body.count)" }.joined(separator: ","))
+        }
+        return Response.text("received \(request.body.count) bytes")
     }
     router.add("PUT", "/upload", execution: .executor, requiresBody: true) { request in
         Response.text("received \(request.body.count) bytes")
