@@ -11,6 +11,7 @@ build: setup
 
 test: setup
 	$(SWIFT) test
+	Fuzz/run.sh 60
 
 serve: build
 	.build/release/dpcl serve --host 127.0.0.1 --port 8080 --config Config/server.yaml
