@@ -47,12 +47,13 @@ struct HeadBuilder {
     }
 
     static func parseVersion(_ bytes: ArraySlice<UInt8>) throws(ParseError) -> HTTPVersion {
-        let text = Array(bytes)
-        guard text.count == 8, text[0..<5].elementsEqual("HTTP/".utf8), ASCII.isDigit(text[5]),
-              text[6] == UInt8(ascii: "."), ASCII.isDigit(text[7]) else {
+        let start = bytes.startIndex
+        guard bytes.count == 8, bytes[start..<(start + 5)].elementsEqual("HTTP/".utf8),
+              ASCII.isDigit(bytes[start + 5]), bytes[start + 6] == UInt8(ascii: "."), ASCII.isDigit(bytes[start + 7]) else {
             throw ParseError.bad("bad-version", "HTTP version must look like HTTP/1.1 (RFC 9112 §2.3)")
         }
-        switch (text[5], text[7]) {
+        let (major, minor) = (bytes[start + 5], bytes[start + 7])
+        switch (major, minor) {
         case (UInt8(ascii: "1"), UInt8(ascii: "1")): return .http11
         case (UInt8(ascii: "1"), UInt8(ascii: "0")): return .http10
         default:
@@ -234,10 +235,17 @@ struct HeadBuilder {
 
     /// uri-host [ ":" port ]: reg-name, IPv4 or a bracketed IPv6 literal (RFC 3986 §3.2.2).
     static func isValidHost(_ value: String) -> Bool {
-        if value.isEmpty { return true }  // RFC 9112 §3.2: empty Host when the URI has no authority.
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%".utf8)
-        return value.utf8.allSatisfy { allowed.contains($0) }
+        // RFC 9112 §3.2: an empty Host is allowed when the URI has no authority.
+        value.utf8.allSatisfy { hostTable[Int($0)] }
     }
+
+    static let hostTable: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for byte in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%".utf8 {
+            table[Int(byte)] = true
+        }
+        return table
+    }()
 }
 
 extension Substring {

@@ -61,11 +61,18 @@ public struct Router: Sendable {
             throw HTTPError(.badRequest, code: "bad-path", message: "path must start with /")
         }
         var result: [String] = []
-        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
-            guard let segment = PercentDecoding.decode(raw, plusIsSpace: false) else {
-                throw HTTPError(.badRequest, code: "bad-path", message: "path has bad percent-encoding")
+        for raw in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+            let segment: String
+            if raw.contains(UInt8(ascii: "%")) {
+                guard let decoded = PercentDecoding.decode(Substring(raw), plusIsSpace: false) else {
+                    throw HTTPError(.badRequest, code: "bad-path", message: "path has bad percent-encoding")
+                }
+                segment = decoded
+            } else {
+                segment = String(Substring(raw))
             }
-            if segment == "." || segment == ".." || segment.contains("/") || segment.contains("\0") || segment.contains("\\") {
+            let forbidden = segment.utf8.contains { $0 == UInt8(ascii: "/") || $0 == 0 || $0 == UInt8(ascii: "\\") }
+            if segment == "." || segment == ".." || forbidden {
                 throw HTTPError(.badRequest, code: "path-traversal", message: "path segments may not be . or .. or hide / \\ or NUL")
             }
             result.append(segment)

@@ -8,7 +8,13 @@ public final class ServerMetrics: Sendable {
     let inFlight: Gauge
     let queueDepth: Gauge
     let openConnections: Gauge
-    private let counters = Mutex<[String: Counter]>([:])
+    private let counters = Mutex<[CounterKey: Counter]>([:])
+
+    struct CounterKey: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
     private let histograms = Mutex<[String: DurationHistogram]>([:])
 
     static let buckets: [Duration] = [
@@ -28,7 +34,7 @@ public final class ServerMetrics: Sendable {
     }
 
     func record(route: String, method: String, status: Int, duration: Duration) {
-        let key = "\(route) \(method) \(status)"
+        let key = CounterKey(route: route, method: method, status: status)
         let counter = counters.withLock { cache in
             if let counter = cache[key] { return counter }
             let counter = registry.makeCounter(
