@@ -31,6 +31,8 @@ let package = Package(
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
+        // epoll from glibc: no package, so no pkg-config.
+        .systemLibrary(name: "CEpoll", path: "Sources/CLibraries/CEpoll"),
 
         // The only C code of the project: what Swift cannot express (setjmp/longjmp error
         // handling for libjpeg and libpng).
@@ -50,6 +52,7 @@ let package = Package(
         .target(
             name: "HTTP",
             dependencies: [
+                "CEpoll",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,5 +1,5 @@
-// One client connection: a non-blocking socket driven by Dispatch read/write sources on its
-// event loop's queue. Requests are parsed as bytes arrive and answered strictly in order.
+// One client connection: a non-blocking socket whose readiness its event loop reports, handled
+// on the loop's queue. Requests are parsed as bytes arrive and answered strictly in order.
 import Dispatch
 import Foundation
 import Logging
@@ -38,11 +38,9 @@ final class Connection: @unchecked Sendable {
     private var phase = Phase.open
     private var out: [UInt8] = []
     private var outOffset = 0
-    private var readSource: DispatchSourceRead?
+    /// What the loop's epoll set waits for on this socket.
     private var readSuspended = false
-    private var writeSource: DispatchSourceWrite?
-    private var writeSuspended = false
-    private var liveSources = 0
+    private var wantsWrite = false
     private var peerClosed = false
     private var continueOwed = false
     private var requestsServed = 0
@@ -61,12 +59,6 @@ final class Connection: @unchecked Sendable {
     /// Runs on the loop's queue. `reject` answers once (503 over the connection cap) and closes.
     func start(reject: Response? = nil) {
         loop.register(self)
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
-        source.setEventHandler { [self] in onReadable() }
-        source.setCancelHandler { [self] in sourceCancelled() }
-        liveSources += 1
-        readSource = source
-        source.activate()
         if let reject {
             pending.append(.reject(reject))
             processNext()
@@ -77,7 +69,7 @@ final class Connection: @unchecked Sendable {
 
     // MARK: reading
 
-    private func onReadable() {
+    func onReadable() {
         guard phase != .closed else { return }
         let buffer = loop.readBuffer
         let count = read(fd, buffer.baseAddress, buffer.count)
@@ -134,15 +126,15 @@ final class Connection: @unchecked Sendable {
     }
 
     private func suspendRead() {
-        guard let readSource, !readSuspended else { return }
+        guard !readSuspended, phase != .closed else { return }
         readSuspended = true
-        readSource.suspend()
+        loop.watch(self, read: false, write: wantsWrite)
     }
 
     private func resumeRead() {
-        guard let readSource, readSuspended, !peerClosed else { return }
+        guard readSuspended, !peerClosed, phase != .closed else { return }
         readSuspended = false
-        readSource.resume()
+        loop.watch(self, read: true, write: wantsWrite)
     }
 
     // MARK: answering
@@ -365,29 +357,21 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    func onWritable() {
+        guard phase != .closed else { return }
+        flush(progress: false)
+    }
+
     private func enableWriteSource() {
-        if let writeSource {
-            if writeSuspended {
-                writeSuspended = false
-                writeSource.resume()
-            }
-            return
-        }
-        let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
-        source.setEventHandler { [self] in
-            guard phase != .closed else { return }
-            flush(progress: false)
-        }
-        source.setCancelHandler { [self] in sourceCancelled() }
-        liveSources += 1
-        writeSource = source
-        source.activate()
+        guard !wantsWrite, phase != .closed else { return }
+        wantsWrite = true
+        loop.watch(self, read: !readSuspended, write: true)
     }
 
     private func disableWriteSource() {
-        guard let writeSource, !writeSuspended else { return }
-        writeSuspended = true
-        writeSource.suspend()
+        guard wantsWrite, phase != .closed else { return }
+        wantsWrite = false
+        loop.watch(self, read: !readSuspended, write: false)
     }
 
     // MARK: closing and deadlines
@@ -399,11 +383,7 @@ final class Connection: @unchecked Sendable {
             close()
             return
         }
-        readSuspended = readSuspended && !peerClosed
-        if let readSource, readSuspended {
-            readSuspended = false
-            readSource.resume()
-        }
+        resumeRead()
         deadlineKind = .linger
         deadline = DispatchTime.now().uptimeNanoseconds + Self.nanoseconds(context.configuration.timeouts.linger)
     }
@@ -468,26 +448,9 @@ final class Connection: @unchecked Sendable {
         parser.stop()
         deadline = 0
         loop.unregister(self)
+        Glibc.close(fd)
         context.connectionClosed()
-        if let readSource {
-            if readSuspended { readSource.resume() }
-            readSource.cancel()
-        }
-        if let writeSource {
-            if writeSuspended { writeSource.resume() }
-            writeSource.cancel()
-        }
         pending.removeAll()
         out = []
-    }
-
-    /// The descriptor closes only after every source on it is cancelled (Dispatch's rule).
-    private func sourceCancelled() {
-        liveSources -= 1
-        if liveSources == 0 {
-            Glibc.close(fd)
-            readSource = nil
-            writeSource = nil
-        }
     }
 }
