@@ -23,6 +23,15 @@ func acceptEverythingRouter() -> Router {
     router.add("PUT", "/upload", execution: .executor, requiresBody: true) { request in
         Response.text("received \(request.body.count) bytes")
     }
+    router.add("GET", "/big/{megabytes}", execution: .inline) { request in
+        let megabytes = Int(request.pathParameters["megabytes"] ?? "1") ?? 1
+        return Response.bytes([UInt8](repeating: 120, count: megabytes << 20), contentType: "application/octet-stream")
+    }
+    router.add("POST", "/json", execution: .inline, requiresBody: true) { request in
+        struct Greeting: Codable { let name: String }
+        let greeting = try request.decodeJSON(Greeting.self)
+        return try Response.json(["hello": greeting.name])
+    }
     router.add("GET", "/stream/{count}", execution: .inline) { request in
         let count = Int(request.pathParameters["count"] ?? "0") ?? 0
         return Response(body: .stream { writer in
@@ -56,6 +65,7 @@ final class TestServer {
 
     init(
         router: Router = CatchAll.wrap(acceptEverythingRouter()),
+        logger: Logger? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) throws {
         var configuration = ServerConfiguration()
@@ -63,9 +73,9 @@ final class TestServer {
         configuration.port = 0
         configuration.accessLog = false
         configure(&configuration)
-        var logger = Logger(label: "test.http")
-        logger.logLevel = .critical
-        server = Server(configuration: configuration, router: router, logger: logger)
+        var quiet = Logger(label: "test.http")
+        quiet.logLevel = .critical
+        server = Server(configuration: configuration, router: router, logger: logger ?? quiet)
         try server.start()
     }
 
