@@ -9,8 +9,10 @@ rounds=${ROUNDS:-3}
 duration=${DURATION:-10s}
 
 command -v wrk >/dev/null || { echo "http.sh: wrk is missing (scripts/setup installs it)" >&2; exit 1; }
-swift build -c release --product dpcl >/dev/null
-(cd Benchmarks/HummingbirdPeer && swift build -c release >/dev/null)
+build_log=$(mktemp)
+swift build -c release --product dpcl >"$build_log" 2>&1 || { cat "$build_log" >&2; exit 1; }
+(cd Benchmarks/HummingbirdPeer && swift build -c release >"$build_log" 2>&1) || { cat "$build_log" >&2; exit 1; }
+rm -f "$build_log"
 
 work=$(mktemp -d)
 pids=()
