@@ -191,5 +191,4 @@ final class Connection: @unchecked Sendable {
         wantsWrite = false
         loop.watch(self, read: !readSuspended, write: false)
     }
-
 }
