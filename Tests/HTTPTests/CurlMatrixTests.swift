@@ -22,6 +22,7 @@ import Testing
         #expect(largeResult.stderr.contains("Expect: 100-continue"))
         #expect(largeResult.stderr.contains("HTTP/1.1 100 Continue"))
         #expect(largeResult.seconds < 0.9, "large upload took \(largeResult.seconds) s: Expect stall?")
+        print("curl -F of 3 MiB with Expect: 100-continue took \(largeResult.seconds) s")
         #expect(largeResult.stdout == "file:\(large.lastPathComponent):application/octet-stream:\(3 * 1024 * 1024) 200")
     }
 
