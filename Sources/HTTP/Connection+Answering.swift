@@ -29,7 +29,7 @@ extension Connection {
         let start = ContinuousClock.now
         let head = parsed.head
         let requestId = context.requestIds.id(for: head.headers)
-        context.metrics.inFlight.increment()
+        context.metrics.requestStarted()
         let match: Router.Match
         do {
             match = try context.router.match(method: head.method, path: head.path)
@@ -102,7 +102,7 @@ extension Connection {
 
     /// Queues the response of `head`; runs on the loop's queue.
     func finish(_ response: Response, head: RequestHead, requestId: String, route: String, start: ContinuousClock.Instant) {
-        context.metrics.inFlight.decrement()
+        context.metrics.requestFinished()
         requestsServed += 1
         guard phase == .open else { return }
         var keepAlive = head.keepAlive && !context.isDraining && !peerClosed

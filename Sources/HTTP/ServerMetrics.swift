@@ -8,6 +8,7 @@ public final class ServerMetrics: Sendable {
     let inFlight: Gauge
     let queueDepth: Gauge
     let openConnections: Gauge
+    private let inFlightValue = Atomic<Int>(0)
     private let counters = Mutex<[CounterKey: Counter]>([:])
 
     struct CounterKey: Hashable {
@@ -33,6 +34,16 @@ public final class ServerMetrics: Sendable {
             helpText: "Open client connections"))
     }
 
+    func requestStarted() {
+        inFlight.increment()
+        inFlightValue.add(1, ordering: .relaxed)
+    }
+
+    func requestFinished() {
+        inFlight.decrement()
+        inFlightValue.subtract(1, ordering: .relaxed)
+    }
+
     func record(route: String, method: String, status: Int, duration: Duration) {
         let key = CounterKey(route: route, method: method, status: status)
         let counter = counters.withLock { cache in
@@ -54,6 +65,9 @@ public final class ServerMetrics: Sendable {
         }
         histogram.record(duration)
     }
+
+    /// Requests being handled right now (the in-flight gauge's value).
+    public var inFlightCount: Int { inFlightValue.load(ordering: .relaxed) }
 
     /// The Prometheus text exposition format (version 0.0.4).
     public func exposition() -> [UInt8] {

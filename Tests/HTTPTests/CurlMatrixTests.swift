@@ -55,13 +55,15 @@ import Testing
         // One worker, one queue slot: two slow requests fill the executor, so the next is 503.
         let server = try TestServer { $0.workers = 1; $0.queueCapacity = 1 }
         defer { server.stop() }
-        let busy = try (0..<2).map { _ in
+        let executor = server.server.context.executor
+        var busy: [RawClient] = []
+        for queued in 0..<2 {
             let client = try RawClient(port: server.port)
             try client.send("GET /sleep/1200 HTTP/1.1\r\nHost: t\r\n\r\n")
-            Thread.sleep(forTimeInterval: 0.1)  // the worker takes the first job before the second queues
-            return client
+            busy.append(client)
+            // First job taken by the worker (queue empty), second one waiting in the queue.
+            try waitUntil { executor.depth == queued && server.server.metrics.inFlightCount == queued + 1 }
         }
-        Thread.sleep(forTimeInterval: 0.1)
         let refused = try server.exchange("GET /sleep/0 HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(refused.status == 503)
         #expect(refused.header("Retry-After") == "1")
@@ -80,4 +82,13 @@ import Testing
         try client.send("GET / HTTP/1.1\r\nHost: [::1]\r\n\r\n")
         #expect(try client.readResponse().status == 200)
     }
+}
+
+/// Polls a condition for up to two seconds.
+func waitUntil(_ condition: () -> Bool) throws {
+    for _ in 0..<200 {
+        if condition() { return }
+        Thread.sleep(forTimeInterval: 0.01)
+    }
+    throw ClientError(description: "condition not reached in 2 s")
 }

@@ -33,7 +33,8 @@ import Testing
             worst = max(worst, (ContinuousClock.now - start).seconds)
             #expect(response.status == 200)
         }
-        #expect(worst < 0.25, "slowest normal request took \(worst) s")
+        // A design that blocks a thread per connection would stall for the 1.5 s head deadline.
+        #expect(worst < 0.5, "slowest normal request took \(worst) s")
         // Every trickler is cut off at the head deadline (1.5 s after its first byte).
         var closed = 0
         for client in slow {
