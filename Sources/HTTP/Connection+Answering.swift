@@ -145,12 +145,20 @@ extension Connection {
         }
     }
 
+    /// Unwritten bytes a streamed body may have queued before its producer waits.
+    static let streamBufferLimit = 1 << 20
+
     func startStream(_ producer: @escaping @Sendable (ChunkWriter) throws -> Void, chunked: Bool) {
         streaming = true
+        streamBytesUnreleased = 0
+        let gate = StreamGate(limit: Self.streamBufferLimit)
+        streamGate = gate
         let writer = ChunkWriter { [self] bytes in
+            guard gate.admit(bytes.count) else { return }
             loop.queue.async { [self] in
                 guard phase != .closed else { return }
                 if chunked { ResponseWriter.appendChunk(to: &out, bytes) } else { out.append(contentsOf: bytes) }
+                streamBytesUnreleased += bytes.count
                 flush(progress: false)
             }
         }
@@ -160,6 +168,7 @@ extension Connection {
                 guard phase != .closed else { return }
                 if chunked { ResponseWriter.appendLastChunk(to: &out) }
                 streaming = false
+                streamGate = nil
                 processNext()
                 flush(progress: false)
             }
@@ -168,6 +177,7 @@ extension Connection {
             // The head is already queued: all that is left is ending the body early.
             if chunked { ResponseWriter.appendLastChunk(to: &out) }
             streaming = false
+            streamGate = nil
         }
     }
 

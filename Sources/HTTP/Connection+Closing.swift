@@ -79,6 +79,8 @@ extension Connection {
         deadline = 0
         loop.unregister(self)
         Glibc.close(fd)
+        streamGate?.cancel()
+        streamGate = nil
         context.connectionClosed()
         pending.removeAll()
         out = []

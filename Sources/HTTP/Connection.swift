@@ -43,6 +43,10 @@ final class Connection: @unchecked Sendable {
     var wantsWrite = false
     var peerClosed = false
     var continueOwed = false
+    /// The back-pressure gate of the body being streamed, and its bytes written since the
+    /// last release.
+    var streamGate: StreamGate?
+    var streamBytesUnreleased = 0
     var requestsServed = 0
     /// Monotonic nanoseconds after which `expire()` runs; 0 for none. Read by the sweep.
     var deadline: UInt64 = 0
@@ -161,6 +165,10 @@ final class Connection: @unchecked Sendable {
         }
         if out.capacity > 1 << 20 { out = [] } else { out.removeAll(keepingCapacity: true) }
         outOffset = 0
+        if streamBytesUnreleased > 0 {
+            streamGate?.release(streamBytesUnreleased)
+            streamBytesUnreleased = 0
+        }
         disableWriteSource()
         if inFlight || streaming {
             updateDeadline(progress: progress)
