@@ -114,30 +114,42 @@ extension Connection {
         let omitBody = head.method == "HEAD" || response.status.forbidsBody
         let before = out.count
         var bodyBytes = 0
-        switch response.body {
-        case .bytes(let bytes):
-            ResponseWriter.appendHead(to: &out, status: response.status, headers: headers, contentLength: bytes.count,
-                                      keepAlive: keepAlive, requestId: requestId)
-            if !omitBody { out.append(contentsOf: bytes) }
-            bodyBytes = omitBody ? 0 : bytes.count
-        case .stream(let producer):
+        var status = response.status
+        var body = response.body
+        if case .stream(let producer) = body, !omitBody {
             // HTTP/1.0 has no chunked coding: the body ends when the connection closes.
             let chunked = head.version == .http11
             if !chunked { keepAlive = false }
-            ResponseWriter.appendHead(to: &out, status: response.status, headers: headers, contentLength: nil, chunked: chunked,
+            // The producer is queued before the head is written; its chunks reach the
+            // connection through this queue, so they always follow the head.
+            if !startStream(producer, chunked: chunked) {
+                let seconds = context.configuration.retryAfterSeconds
+                let busy = Response.error(.serviceUnavailable, code: "overloaded",
+                                          message: "all workers are busy; retry in \(seconds) s",
+                                          headers: Headers([("Retry-After", String(seconds))]))
+                (status, headers, body) = (busy.status, busy.headers, busy.body)
+            }
+        }
+        switch body {
+        case .bytes(let bytes):
+            ResponseWriter.appendHead(to: &out, status: status, headers: headers, contentLength: bytes.count,
                                       keepAlive: keepAlive, requestId: requestId)
-            if !omitBody { startStream(producer, chunked: chunked) }
+            if !omitBody { out.append(contentsOf: bytes) }
+            bodyBytes = omitBody ? 0 : bytes.count
+        case .stream:
+            ResponseWriter.appendHead(to: &out, status: status, headers: headers, contentLength: nil,
+                                      chunked: head.version == .http11, keepAlive: keepAlive, requestId: requestId)
         }
         if !keepAlive {
             phase = .closingAfterWrite
             parser.stop()
         }
         let duration = ContinuousClock.now - start
-        context.metrics.record(route: route, method: head.method, status: response.status.code, duration: duration)
+        context.metrics.record(route: route, method: head.method, status: status.code, duration: duration)
         if context.configuration.accessLog {
-            context.logger.info("\(head.method) \(head.path) \(response.status.code)", metadata: [
+            context.logger.info("\(head.method) \(head.path) \(status.code)", metadata: [
                 "request_id": .string(requestId), "method": .string(head.method), "route": .string(route),
-                "status": .stringConvertible(response.status.code), "bytes": .stringConvertible(bodyBytes),
+                "status": .stringConvertible(status.code), "bytes": .stringConvertible(bodyBytes),
                 "head_bytes": .stringConvertible(out.count - before - bodyBytes),
                 "duration_ms": .string(String(format: "%.3f", Double(duration.components.attoseconds) / 1e15
                     + Double(duration.components.seconds) * 1000)),
@@ -148,7 +160,8 @@ extension Connection {
     /// Unwritten bytes a streamed body may have queued before its producer waits.
     static let streamBufferLimit = 1 << 20
 
-    func startStream(_ producer: @escaping @Sendable (ChunkWriter) throws -> Void, chunked: Bool) {
+    /// Queues the producer on the executor; false (nothing started) when no worker can take it.
+    func startStream(_ producer: @escaping @Sendable (ChunkWriter) throws -> Void, chunked: Bool) -> Bool {
         streaming = true
         streamBytesUnreleased = 0
         let gate = StreamGate(limit: Self.streamBufferLimit)
@@ -174,11 +187,10 @@ extension Connection {
             }
         }
         if !accepted {
-            // The head is already queued: all that is left is ending the body early.
-            if chunked { ResponseWriter.appendLastChunk(to: &out) }
             streaming = false
             streamGate = nil
         }
+        return accepted
     }
 
     func respondAndClose(_ response: Response) {
