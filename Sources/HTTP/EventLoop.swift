@@ -45,6 +45,9 @@ final class EventLoop: @unchecked Sendable {
         readBuffer.deallocate()
     }
 
+    /// False when the epoll set could not be created (out of descriptors at start-up).
+    var isUsable: Bool { epollFD >= 0 }
+
     /// Adds the connection's socket to the epoll set, interested in reads.
     func register(_ connection: Connection) {
         connections[connection.fd] = connection

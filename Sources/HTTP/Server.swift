@@ -18,6 +18,7 @@ public final class Server: @unchecked Sendable {
     private var acceptSuspended: Set<Int32> = []
     private var nextLoop = 0
     private var stopped = false
+    private var signalSources: [DispatchSourceSignal] = []
     private let finished = DispatchSemaphore(value: 0)
     public private(set) var addresses: [BoundAddress] = []
 
@@ -46,6 +47,9 @@ public final class Server: @unchecked Sendable {
     @discardableResult
     public func start() throws(ServerError) -> [BoundAddress] {
         signal(SIGPIPE, SIG_IGN)
+        guard loops.allSatisfy(\.isUsable) else {
+            throw .resources(reason: "cannot create an epoll set: \(Socket.errorText())")
+        }
         let bound = try Socket.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         addresses = bound.map(\.address)
         acceptQueue.sync {
@@ -156,10 +160,11 @@ public final class Server: @unchecked Sendable {
         finished.signal()
     }
 
-    /// Installs SIGTERM and SIGINT handlers that start a graceful shutdown, then blocks until
-    /// it is done. Works as PID 1 too: the handlers are installed explicitly.
-    public func runUntilSignalled() {
-        var sources: [DispatchSourceSignal] = []
+    /// Installs SIGTERM and SIGINT handlers that start a graceful shutdown. Call it before
+    /// `start()`: libdispatch arms signal sources with a descriptor of their own, which must
+    /// not be left to a moment when clients may have taken every descriptor. Works as PID 1
+    /// too: the handlers are installed explicitly.
+    public func handleTerminationSignals() {
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -168,9 +173,16 @@ public final class Server: @unchecked Sendable {
                 shutdown()
             }
             source.activate()
-            sources.append(source)
+            acceptQueue.sync { signalSources.append(source) }
         }
+    }
+
+    /// Blocks until a shutdown (from `shutdown()` or a signal) has finished.
+    public func runUntilStopped() {
         waitUntilStopped()
-        for source in sources { source.cancel() }
+        acceptQueue.sync {
+            for source in signalSources { source.cancel() }
+            signalSources.removeAll()
+        }
     }
 }

@@ -32,11 +32,13 @@ public struct ServerConfiguration: Sendable, Equatable {
 public enum ServerError: Error, Sendable, CustomStringConvertible {
     case resolve(host: String, reason: String)
     case bind(address: String, reason: String)
+    case resources(reason: String)
 
     public var description: String {
         switch self {
         case .resolve(let host, let reason): "cannot resolve host \(host): \(reason)"
         case .bind(let address, let reason): "cannot listen on \(address): \(reason)"
+        case .resources(let reason): "cannot start the server: \(reason)"
         }
     }
 }

@@ -45,12 +45,13 @@ struct ServeCommand: ParsableCommand {
         let logger = Logger(label: "dpcl.http")
         try? FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
         let server = ServiceServer.make(configuration: settings, logger: logger)
+        server.handleTerminationSignals()
         let addresses: [BoundAddress]
         do { addresses = try server.start() } catch { throw ValidationError(error.description) }
         for address in addresses {
             print("listening on http://\(address) port \(address.port)")
         }
         fflush(nil)
-        server.runUntilSignalled()
+        server.runUntilStopped()
     }
 }

@@ -52,25 +52,26 @@ import Testing
     }
 
     @Test func retryAfterA503HonoursRetryAfter() throws {
-        // One worker, one queue slot: two slow requests fill the executor, so the next is 503.
-        let server = try TestServer { $0.workers = 1; $0.queueCapacity = 1 }
+        // One worker, one queue slot, both held: the next request is refused with 503.
+        let hold = Hold()
+        let server = try TestServer(router: hold.router()) { $0.workers = 1; $0.queueCapacity = 1 }
         defer { server.stop() }
-        let executor = server.server.context.executor
-        var busy: [RawClient] = []
-        for queued in 0..<2 {
-            let client = try RawClient(port: server.port)
-            try client.send("GET /sleep/1200 HTTP/1.1\r\nHost: t\r\n\r\n")
-            busy.append(client)
-            // First job taken by the worker (queue empty), second one waiting in the queue.
-            try waitUntil { executor.depth == queued && server.server.metrics.inFlightCount == queued + 1 }
-        }
+        let held = try hold.fill(server)
         let refused = try server.exchange("GET /sleep/0 HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(refused.status == 503)
         #expect(refused.header("Retry-After") == "1")
+        // Let the held jobs go only once curl has been refused too; it retries after 1 s.
+        let metrics = server.server.metrics
+        DispatchQueue.global().async {
+            try? waitUntil(seconds: 15) {
+                String(decoding: metrics.exposition(), as: UTF8.self).contains("status=\"503\"} 2")
+            }
+            hold.release(2)
+        }
         let result = try Curl.run(["--retry", "5", "-w", " %{http_code}", "http://127.0.0.1:\(server.port)/sleep/0"], quiet: false)
         #expect(result.stdout.hasSuffix(" 200"), "\(result.stdout) \(result.stderr)")
         #expect(result.stderr.contains("Will retry in 1 second"), "\(result.stderr)")
-        for client in busy { #expect(try client.readResponse().status == 200) }
+        for client in held { #expect(try client.readResponse().bodyText == "held") }
     }
 
     @Test func ipv6Loopback() throws {
@@ -84,11 +85,12 @@ import Testing
     }
 }
 
-/// Polls a condition for up to two seconds.
-func waitUntil(_ condition: () -> Bool) throws {
-    for _ in 0..<200 {
+/// Polls a condition for up to `seconds`.
+func waitUntil(seconds: Double = 5, _ condition: () -> Bool) throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
         if condition() { return }
         Thread.sleep(forTimeInterval: 0.01)
     }
-    throw ClientError(description: "condition not reached in 2 s")
+    throw ClientError(description: "condition not reached in \(seconds) s")
 }

@@ -53,20 +53,15 @@ final class Progress: Sendable {
     }
 
     @Test func streamWithNoFreeWorkerIs503NotATruncatedBody() throws {
-        let server = try TestServer { $0.workers = 1; $0.queueCapacity = 1 }
+        let hold = Hold()
+        let server = try TestServer(router: hold.router()) { $0.workers = 1; $0.queueCapacity = 1 }
         defer { server.stop() }
-        let executor = server.server.context.executor
-        var busy: [RawClient] = []
-        for queued in 0..<2 {
-            let client = try RawClient(port: server.port)
-            try client.send("GET /sleep/600 HTTP/1.1\r\nHost: t\r\n\r\n")
-            busy.append(client)
-            try waitUntil { executor.depth == queued && server.server.metrics.inFlightCount == queued + 1 }
-        }
+        let held = try hold.fill(server)
         let refused = try server.exchange("GET /stream/3 HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(refused.status == 503)
         #expect(refused.header("Retry-After") == "1")
         #expect(refused.bodyText.contains("\"code\":\"overloaded\""))
-        for client in busy { #expect(try client.readResponse().status == 200) }
+        hold.release(2)
+        for client in held { #expect(try client.readResponse().bodyText == "held") }
     }
 }

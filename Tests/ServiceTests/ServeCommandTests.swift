@@ -1,65 +1,52 @@
 // The built `dpcl` binary: `dpcl serve --port 0` prints its port, serves, and on SIGTERM
-// drains and exits 0 (the path a container's PID 1 takes).
+// drains and exits 0 (the path a container's PID 1 takes); it survives running out of
+// descriptors.
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct ServeCommandTests {
     /// The executable sits beside the test bundle in the build folder.
-    static var binary: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "dpcl")
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "dpcl").path
+    }
+
+    static var config: String { Repository.root.appending(path: "Config/server.yaml").path }
+
+    static func port(in line: String) -> Int? {
+        line.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    static func curl(_ arguments: [String]) throws -> String {
+        try Subprocess.run("/usr/bin/curl", ["--silent"] + arguments).stdoutText
     }
 
     @Test func servesThenExitsZeroOnSIGTERM() throws {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build dpcl first: \(Self.binary.path)")
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build dpcl first: \(Self.binary)")
         let data = FileManager.default.temporaryDirectory.appending(path: "dpcl-serve-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: data) }
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", data.path,
-                             "--config", Repository.root.appending(path: "Config/server.yaml").path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        let line = String(decoding: out.fileHandleForReading.availableDataWithin(seconds: 10), as: UTF8.self)
-        let port = line.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let server = try Subprocess.start(Self.binary, ["serve", "--host", "127.0.0.1", "--port", "0",
+                                                        "--data-dir", data.path, "--config", Self.config])
+        let line = server.firstOutput(seconds: 10)
         #expect(line.hasPrefix("listening on http://127.0.0.1:"), "\(line)")
-        guard let port else { return }
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["--silent", "--max-time", "5", "http://127.0.0.1:\(port)/readyz"]
-        let body = Pipe()
-        curl.standardOutput = body
-        try curl.run()
-        curl.waitUntilExit()
-        #expect(String(decoding: body.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "{\"status\":\"ready\"}")
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        #expect(!process.isRunning)
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 0)
+        guard let port = Self.port(in: line) else { return }
+        #expect(try Self.curl(["--max-time", "5", "http://127.0.0.1:\(port)/readyz"]) == "{\"status\":\"ready\"}")
+        kill(server.pid, SIGTERM)
+        #expect(server.wait(seconds: 5) == 0, "server ended with \(server.ending)")
     }
-}
 
-extension ServeCommandTests {
     /// With only 40 descriptors, 60 clients exhaust accept(2) (EMFILE): the server must back
     /// off instead of spinning or dying, and serve again once clients leave.
     @Test func survivesRunningOutOfDescriptors() throws {
         let data = FileManager.default.temporaryDirectory.appending(path: "dpcl-emfile-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: data) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "ulimit -n 40 && exec \"$0\" serve --port 0 --data-dir \"$1\" --config \"$2\"",
-                             Self.binary.path, data.path, Repository.root.appending(path: "Config/server.yaml").path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let line = String(decoding: out.fileHandleForReading.availableDataWithin(seconds: 10), as: UTF8.self)
-        guard let port = line.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+        // Descriptors inherited from the test runner are closed first: the 40 must be the
+        // server's own.
+        let script = "for fd in $(ls /proc/$$/fd); do [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\"; done 2>/dev/null; "
+            + "ulimit -n 40 && exec \"$0\" serve --port 0 --data-dir \"$1\" --config \"$2\""
+        let server = try Subprocess.start("/bin/bash", ["-c", script, Self.binary, data.path, Self.config])
+        let line = server.firstOutput(seconds: 10)
+        guard let port = Self.port(in: line) else {
             Issue.record("no port in \(line)")
             return
         }
@@ -76,34 +63,21 @@ extension ServeCommandTests {
             clients.append(fd)
         }
         Thread.sleep(forTimeInterval: 0.5)
-        #expect(process.isRunning)
+        #expect(server.isRunning)
         for fd in clients { close(fd) }
         // Once descriptors are free again the server answers.
         var status = ""
-        for _ in 0..<30 where status != "200" {
-            let curl = Process()
-            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            curl.arguments = ["--silent", "--max-time", "2", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/healthz"]
-            let body = Pipe()
-            curl.standardOutput = body
-            try curl.run()
-            curl.waitUntilExit()
-            status = String(decoding: body.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        for _ in 0..<20 where status != "200" {
+            status = try Self.curl(["--max-time", "0.5", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/healthz"])
             if status != "200" { Thread.sleep(forTimeInterval: 0.2) }
         }
         #expect(status == "200")
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-    }
-}
-
-extension FileHandle {
-    /// The first chunk of output, waiting at most `seconds`.
-    func availableDataWithin(seconds: Double) -> Data {
-        let descriptor = fileDescriptor
-        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        guard poll(&poller, 1, Int32(seconds * 1000)) > 0 else { return Data() }
-        return availableData
+        kill(server.pid, SIGTERM)
+        let code = server.wait(seconds: 5)
+        if code == nil {
+            let diag = try Subprocess.run("/bin/sh", ["-c", "ls -l /proc/\(server.pid)/fd; ss -tnp | grep \(port); cat /proc/\(server.pid)/status | grep -i state"])
+            print("server still running 5 s after SIGTERM; its descriptors and sockets:\n\(diag.stdoutText)")
+        }
+        #expect(code == 0, "server ended with \(server.ending)")
     }
 }

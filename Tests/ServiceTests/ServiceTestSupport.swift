@@ -2,6 +2,7 @@
 import Foundation
 import HTTP
 import Logging
+import TestSupport
 @testable import Service
 
 enum Repository {
@@ -43,27 +44,17 @@ final class LiveService {
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 
-    /// GET with curl; status, headers and body.
+    /// GET with curl (headers via stderr); status, headers and body.
     func get(_ path: String, method: String = "GET") throws -> Fetched {
-        let headerFile = FileManager.default.temporaryDirectory.appending(path: "h-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: headerFile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["--silent", "--max-time", "10", "-X", method, "-D", headerFile.path,
-                             "http://127.0.0.1:\(server.port)\(path)"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let body = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let head = (try? String(contentsOf: headerFile, encoding: .utf8)) ?? ""
-        var lines = head.components(separatedBy: "\r\n")
+        let result = try Subprocess.run("/usr/bin/curl", ["--silent", "--max-time", "10", "-X", method, "-D", "/dev/stderr",
+                                                         "http://127.0.0.1:\(server.port)\(path)"])
+        var lines = result.stderrText.components(separatedBy: "\r\n")
         let status = lines.isEmpty ? 0 : Int(lines.removeFirst().split(separator: " ").dropFirst().first ?? "") ?? 0
         var headers: [String: String] = [:]
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        return Fetched(status: status, headers: headers, body: body)
+        return Fetched(status: status, headers: headers, body: result.stdout)
     }
 }

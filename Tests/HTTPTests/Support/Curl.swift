@@ -1,6 +1,7 @@
 // Runs the real curl binary against a test server and reports what it printed and how long
 // it took.
 import Foundation
+import TestSupport
 
 struct CurlResult {
     let status: Int32
@@ -12,29 +13,9 @@ struct CurlResult {
 enum Curl {
     /// `quiet` false keeps curl's warnings (such as its retry notices) on stderr.
     static func run(_ arguments: [String], stdin: Data? = nil, quiet: Bool = true) throws -> CurlResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = (quiet ? ["--silent", "--show-error"] : ["--no-progress-meter"]) + ["--max-time", "20"] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        let start = ContinuousClock.now
-        try process.run()
-        if let stdin {
-            let writer = input.fileHandleForWriting
-            DispatchQueue.global().async {
-                writer.write(stdin)
-                try? writer.close()
-            }
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CurlResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                          stderr: String(decoding: errData, as: UTF8.self), seconds: (ContinuousClock.now - start).seconds)
+        let flags = (quiet ? ["--silent", "--show-error"] : ["--no-progress-meter"]) + ["--max-time", "20"]
+        let result = try Subprocess.run("/usr/bin/curl", flags + arguments, stdin: stdin)
+        return CurlResult(status: result.status, stdout: result.stdoutText, stderr: result.stderrText, seconds: result.seconds)
     }
 
     /// A temporary file of `size` pseudo-random bytes; removed by the caller.

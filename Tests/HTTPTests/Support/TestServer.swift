@@ -1,6 +1,6 @@
 // Starts a real HTTP server on an ephemeral loopback port for a test and stops it after.
 import Foundation
-import HTTP
+@testable import HTTP
 import Logging
 import Synchronization
 
@@ -94,4 +94,37 @@ final class TestServer {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// Holds executor jobs until the test lets them go, so "the executor is full" is a state the
+/// test sets up, not a race against a sleep.
+final class Hold: Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    func wait() { semaphore.wait() }
+
+    func release(_ count: Int) { for _ in 0..<count { semaphore.signal() } }
+
+    /// The catch-all router plus `GET /hold`, whose handler waits for `release`.
+    func router() -> Router {
+        var router = acceptEverythingRouter()
+        router.add("GET", "/hold", execution: .executor) { [self] _ in
+            wait()
+            return Response.text("held")
+        }
+        return CatchAll.wrap(router)
+    }
+
+    /// One worker, one queue slot, both taken by held requests; returns their clients.
+    func fill(_ server: TestServer) throws -> [RawClient] {
+        let executor = server.server.context.executor
+        var clients: [RawClient] = []
+        for queued in 0..<2 {
+            let client = try RawClient(port: server.port, timeout: 20)
+            try client.send("GET /hold HTTP/1.1\r\nHost: t\r\n\r\n")
+            clients.append(client)
+            try waitUntil { executor.depth == queued && server.server.metrics.inFlightCount == queued + 1 }
+        }
+        return clients
+    }
 }
