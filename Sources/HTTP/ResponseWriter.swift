@@ -50,7 +50,7 @@ enum ResponseWriter {
 
 /// The IMF-fixdate of the current second, formatted once per second (RFC 9110 §5.6.7).
 enum HTTPDate {
-    private static let cache = Mutex<(second: Int, bytes: [UInt8])>((-1, []))
+    private static let cache = Locked<(second: Int, bytes: [UInt8])>((-1, []))
 
     static func append(to out: inout [UInt8]) {
         let now = time(nil)

@@ -9,14 +9,14 @@ public final class ServerMetrics: Sendable {
     let queueDepth: Gauge
     let openConnections: Gauge
     private let inFlightValue = Atomic<Int>(0)
-    private let counters = Mutex<[CounterKey: Counter]>([:])
+    private let counters = Locked<[CounterKey: Counter]>([:])
 
     struct CounterKey: Hashable {
         let route: String
         let method: String
         let status: Int
     }
-    private let histograms = Mutex<[String: DurationHistogram]>([:])
+    private let histograms = Locked<[String: DurationHistogram]>([:])
 
     static let buckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),

@@ -67,10 +67,11 @@ import Testing
     }
 }
 
-final class LogRecords: Sendable {
-    private let storage = Mutex<[[String: String]]>([])
-    func append(_ record: [String: String]) { storage.withLock { $0.append(record) } }
-    var all: [[String: String]] { storage.withLock { $0 } }
+final class LogRecords: @unchecked Sendable {
+    private let lock = NSLock()
+    private var records: [[String: String]] = []
+    func append(_ record: [String: String]) { lock.withLock { records.append(record) } }
+    var all: [[String: String]] { lock.withLock { records } }
 }
 
 struct CapturingHandler: LogHandler {
