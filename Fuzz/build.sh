@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 out=.build-fuzz
 mkdir -p "$out"
 sources=(ASCII Limits Status Headers ParseError Method RequestHead HeadBuilder ChunkLine RequestParser
-         Multipart Request Response ResponseWriter)
+         Multipart Request Response ResponseWriter Locked)
 files=()
 for name in "${sources[@]}"; do files+=("Sources/HTTP/$name.swift"); done
 build() {
