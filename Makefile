@@ -12,11 +12,10 @@ build: setup
 
 test: setup
 	$(SWIFT) test
-	Fuzz/run-imaging.sh
-	Fuzz/run-evaluation.sh
+	Fuzz/run.sh 60
 
 serve: build
-	.build/release/dpcl doctor
+	.build/release/dpcl serve --host 127.0.0.1 --port 8080 --config Config/server.yaml
 
 bench: build
 	@set -e; found=0; for script in Benchmarks/*.sh; do \

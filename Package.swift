@@ -20,6 +20,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
@@ -28,6 +32,8 @@ let package = Package(
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
+        // epoll from glibc: no package, so no pkg-config.
+        .systemLibrary(name: "CEpoll", path: "Sources/CLibraries/CEpoll"),
 
         // The only C code of the project: what Swift cannot express (setjmp/longjmp error
         // handling for libjpeg and libpng).
@@ -60,6 +66,37 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
 
+        // The hand-rolled HTTP/1.1 server: sockets, Dispatch, parser, router. No DPCL here.
+        .target(
+            name: "HTTP",
+            dependencies: [
+                "CEpoll",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+
+        // Turns a text file into a Swift string constant at build time (openapi.yaml).
+        .executableTarget(name: "embed-file", path: "Plugins/EmbedFileTool"),
+        .plugin(
+            name: "EmbedOpenAPI",
+            capability: .buildTool(),
+            dependencies: ["embed-file"],
+            path: "Plugins/EmbedOpenAPI"
+        ),
+
+        // The HTTP API of the service: routes, JSON errors, configuration.
+        .target(
+            name: "Service",
+            dependencies: [
+                "HTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            plugins: ["EmbedOpenAPI"]
+        ),
+
         .executableTarget(
             name: "dpcl",
             dependencies: [
@@ -67,6 +104,9 @@ let package = Package(
                 "Evaluation",
                 "Imaging",
                 "Tensor",
+                "Service",
+                "HTTP",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,6 +116,10 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CZlib", "dpcl"]),
         // Imaging only to decode the dev images that the parity test feeds to both engines.
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Imaging"], exclude: ["Fixtures"]),
+        // Child processes for tests (curl, the dpcl binary) without Foundation's Process.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "TestSupport", .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )

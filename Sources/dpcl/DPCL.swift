@@ -6,6 +6,9 @@ struct DPCL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dpcl",
         abstract: "Multi-instance semantic correspondence: the DPCL matcher and its benchmark service.",
-        subcommands: [DoctorCommand.self, EmbedCommand.self, EvalCommand.self, MasksCommand.self, BenchCommand.self]
+        subcommands: [
+            ServeCommand.self, DoctorCommand.self, EvalCommand.self, EmbedCommand.self,
+            MasksCommand.self, BenchCommand.self,
+        ]
     )
 }

@@ -1,0 +1,202 @@
+// One client connection: a non-blocking socket whose readiness its event loop reports, handled
+// on the loop's queue. Requests are parsed as bytes arrive and answered strictly in order.
+import Dispatch
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class Connection: @unchecked Sendable {
+    enum Phase {
+        case open
+        /// The response being written is the last one; then `lingering`.
+        case closingAfterWrite
+        /// Write side shut down; unread request bytes are drained until EOF or the deadline.
+        case lingering
+        case closed
+    }
+
+    enum DeadlineKind {
+        case none, head, body, keepAlive, write, linger
+    }
+
+    enum Pending {
+        case request(ParsedRequest)
+        case failure(ParseError)
+        case reject(Response)
+    }
+
+    let fd: Int32
+    let loop: EventLoop
+    let context: ServerContext
+    var parser: RequestParser
+    var events: [RequestParser.Event] = []
+    var pending: [Pending] = []
+    var inFlight = false
+    var streaming = false
+    var phase = Phase.open
+    var out: [UInt8] = []
+    var outOffset = 0
+    /// What the loop's epoll set waits for on this socket.
+    var readSuspended = false
+    var wantsWrite = false
+    var peerClosed = false
+    var continueOwed = false
+    /// The back-pressure gate of the body being streamed, and its bytes written since the
+    /// last release.
+    var streamGate: StreamGate?
+    var streamBytesUnreleased = 0
+    var requestsServed = 0
+    /// Monotonic nanoseconds after which `expire()` runs; 0 for none. Read by the sweep.
+    var deadline: UInt64 = 0
+    var deadlineKind = DeadlineKind.none
+
+    init(fd: Int32, loop: EventLoop, context: ServerContext) {
+        self.fd = fd
+        self.loop = loop
+        self.context = context
+        self.parser = RequestParser(limits: context.configuration.limits)
+        out.reserveCapacity(4096)
+    }
+
+    /// Runs on the loop's queue. `reject` answers once (503 over the connection cap) and closes.
+    func start(reject: Response? = nil) {
+        loop.register(self)
+        if let reject {
+            pending.append(.reject(reject))
+            processNext()
+            flush(progress: false)
+        }
+        updateDeadline(progress: false)
+    }
+
+    // MARK: reading
+
+    func onReadable() {
+        guard phase != .closed else { return }
+        let buffer = loop.readBuffer
+        let count = read(fd, buffer.baseAddress, buffer.count)
+        if count > 0 {
+            guard phase == .open, !parser.hasFailed, !peerClosed else { return }  // draining unread bytes
+            consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        } else if count == 0 {
+            onPeerClosed()
+        } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
+            close()
+        }
+    }
+
+    func consume(_ bytes: UnsafeRawBufferPointer) {
+        events.removeAll(keepingCapacity: true)
+        var failure: ParseError?
+        do {
+            try parser.feed(bytes, into: &events)
+        } catch {
+            failure = error
+        }
+        for event in events {
+            switch event {
+            case .head(let head):
+                if head.expectsContinue {
+                    if !inFlight && pending.isEmpty && outOffset == out.count && parser.bodyBytesReceived == 0 && parser.isReadingBody {
+                        out.append(contentsOf: ResponseWriter.continueLine)
+                    } else {
+                        continueOwed = parser.isReadingBody
+                    }
+                }
+            case .request(let request):
+                continueOwed = false
+                pending.append(.request(request))
+            }
+        }
+        if let failure { pending.append(.failure(failure)) }
+        processNext()
+        if phase == .open && pending.count >= context.configuration.limits.maxPipelinedRequests { suspendRead() }
+        if phase != .closed { flush(progress: false) }
+        updateDeadline(progress: true)
+    }
+
+    func onPeerClosed() {
+        peerClosed = true
+        suspendRead()  // EOF stays readable: stop the source from firing again
+        switch phase {
+        case .lingering, .closed:
+            close()
+        case .open, .closingAfterWrite:
+            parser.stop()
+            if !inFlight && !streaming && pending.isEmpty && outOffset == out.count { close() }
+        }
+    }
+
+    func suspendRead() {
+        guard !readSuspended, phase != .closed else { return }
+        readSuspended = true
+        loop.watch(self, read: false, write: wantsWrite)
+    }
+
+    func resumeRead() {
+        guard readSuspended, !peerClosed, phase != .closed else { return }
+        readSuspended = false
+        loop.watch(self, read: true, write: wantsWrite)
+    }
+
+    // MARK: writing
+
+    func flush(progress: Bool) {
+        var progress = progress
+        while outOffset < out.count {
+            let written = out.withUnsafeBytes { bytes in
+                write(fd, bytes.baseAddress! + outOffset, bytes.count - outOffset)
+            }
+            if written > 0 {
+                outOffset += written
+                progress = true
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                enableWriteSource()
+                updateDeadline(progress: progress)
+                return
+            } else {
+                close()
+                return
+            }
+        }
+        if out.capacity > 1 << 20 { out = [] } else { out.removeAll(keepingCapacity: true) }
+        outOffset = 0
+        if streamBytesUnreleased > 0 {
+            streamGate?.release(streamBytesUnreleased)
+            streamBytesUnreleased = 0
+        }
+        disableWriteSource()
+        if inFlight || streaming {
+            updateDeadline(progress: progress)
+            return
+        }
+        if phase == .closingAfterWrite {
+            startLinger()
+        } else if peerClosed && pending.isEmpty {
+            close()
+        } else {
+            updateDeadline(progress: progress)
+        }
+    }
+
+    func onWritable() {
+        guard phase != .closed else { return }
+        flush(progress: false)
+    }
+
+    func enableWriteSource() {
+        guard !wantsWrite, phase != .closed else { return }
+        wantsWrite = true
+        loop.watch(self, read: !readSuspended, write: true)
+    }
+
+    func disableWriteSource() {
+        guard wantsWrite, phase != .closed else { return }
+        wantsWrite = false
+        loop.watch(self, read: !readSuspended, write: false)
+    }
+}

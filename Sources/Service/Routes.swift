@@ -1,0 +1,33 @@
+// Maps the service's routes to handlers. Health, metrics and documents run inline (they
+// never wait on work or storage); domain endpoints run on the CPU executor.
+import Foundation
+import HTTP
+
+public enum Routes {
+    /// `isDraining` and `metrics` come from the running server, so readiness and /metrics
+    /// see its state.
+    public static func make(
+        readiness: Readiness, isDraining: @escaping @Sendable () -> Bool, metrics: ServerMetrics
+    ) -> Router {
+        var router = Router()
+        // Liveness answers from prepared bytes: nothing to compute, nothing to wait on.
+        let alive = Response.bytes(Array("{\"status\":\"ok\"}".utf8), contentType: "application/json")
+        router.get("/healthz", execution: .inline) { _ in alive }
+        router.get("/readyz", execution: .inline) { _ in
+            if let problem = readiness.problem(draining: isDraining()) {
+                throw ServiceError.notReady(reason: problem).httpError
+            }
+            return try Response.json(["status": "ready"])
+        }
+        router.get("/metrics", execution: .inline) { _ in
+            Response.bytes(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.get("/openapi.yaml", execution: .inline) { _ in
+            Response.bytes(OpenAPIDocument.bytes, contentType: "application/yaml")
+        }
+        router.get("/v1/version", execution: .inline) { _ in
+            try Response.json(ServiceVersion.current)
+        }
+        return router
+    }
+}

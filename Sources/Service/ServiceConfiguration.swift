@@ -1,0 +1,152 @@
+// Settings of `dpcl serve`: built-in defaults, overridden by the YAML config file, overridden
+// by command-line flags. The file's keys mirror Config/server.yaml one to one.
+import Foundation
+import HTTP
+import Yams
+
+public struct ServiceConfiguration: Sendable, Equatable {
+    public var server = ServerConfiguration()
+    /// Where the service keeps its state; readiness fails when it is not a writable folder.
+    public var dataDirectory = "var"
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// Applies the YAML document over the current values; keys left out keep theirs.
+    public mutating func apply(yaml text: String, source: String) throws(ConfigError) {
+        let file: ConfigFile
+        do {
+            file = try YAMLDecoder().decode(ConfigFile.self, from: text)
+        } catch let error as DecodingError {
+            throw .invalid(source: source, reason: Self.describe(error))
+        } catch {
+            throw .invalid(source: source, reason: "\(error)")
+        }
+        try file.apply(to: &self, source: source)
+    }
+
+    public mutating func apply(file path: String) throws(ConfigError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
+        }
+        try apply(yaml: text, source: path)
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map(\.stringValue).joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "\(path(context)): expected \(type)"
+        case .valueNotFound(_, let context): return "\(path(context)): missing value"
+        case .keyNotFound(let key, _): return "missing key \(key.stringValue)"
+        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case invalid(source: String, reason: String)
+    case outOfRange(key: String, value: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "cannot read config file \(path): \(reason)"
+        case .invalid(let source, let reason): "config \(source) is not valid: \(reason)"
+        case .outOfRange(let key, let value, let expected): "config key \(key) = \(value): expected \(expected)"
+        }
+    }
+}
+
+/// The shape of Config/server.yaml; every key optional.
+struct ConfigFile: Decodable {
+    struct Server: Decodable {
+        var host: String?
+        var port: Int?
+        var max_connections: Int?
+        var workers: Int?
+        var queue_capacity: Int?
+        var retry_after_seconds: Int?
+        var drain_timeout_seconds: Double?
+        var shutdown_delay_seconds: Double?
+        var access_log: Bool?
+        var log_level: String?
+    }
+    struct Limits: Decodable {
+        var max_request_line_bytes: Int?
+        var max_header_bytes: Int?
+        var max_header_count: Int?
+        var max_body_bytes: Int?
+        var max_chunk_line_bytes: Int?
+        var max_pipelined_requests: Int?
+    }
+    struct Timeouts: Decodable {
+        var head_seconds: Double?
+        var body_idle_seconds: Double?
+        var keep_alive_idle_seconds: Double?
+        var write_seconds: Double?
+        var linger_seconds: Double?
+    }
+    var server: Server?
+    var limits: Limits?
+    var timeouts: Timeouts?
+    var data_dir: String?
+
+    func apply(to config: inout ServiceConfiguration, source: String) throws(ConfigError) {
+        func positive(_ key: String, _ value: Int?) throws(ConfigError) -> Int? {
+            guard let value else { return nil }
+            guard value > 0 else { throw .outOfRange(key: key, value: String(value), expected: "a positive integer") }
+            return value
+        }
+        func seconds(_ key: String, _ value: Double?) throws(ConfigError) -> Double? {
+            guard let value else { return nil }
+            guard value >= 0, value.isFinite else { throw .outOfRange(key: key, value: String(value), expected: "seconds >= 0") }
+            return value
+        }
+        if let server {
+            if let host = server.host { config.server.host = host }
+            if let port = server.port {
+                guard (0...65535).contains(port) else { throw .outOfRange(key: "server.port", value: String(port), expected: "0...65535") }
+                config.server.port = port
+            }
+            if let value = try positive("server.max_connections", server.max_connections) { config.server.maxConnections = value }
+            if let workers = server.workers {
+                guard workers >= 0 else { throw .outOfRange(key: "server.workers", value: String(workers), expected: ">= 0 (0: one per core)") }
+                config.server.workers = workers == 0 ? ProcessInfo.processInfo.activeProcessorCount : workers
+            }
+            if let value = try positive("server.queue_capacity", server.queue_capacity) { config.server.queueCapacity = value }
+            if let value = try positive("server.retry_after_seconds", server.retry_after_seconds) { config.server.retryAfterSeconds = value }
+            if let value = try seconds("server.drain_timeout_seconds", server.drain_timeout_seconds) { config.server.drainTimeout = value }
+            if let value = try seconds("server.shutdown_delay_seconds", server.shutdown_delay_seconds) { config.server.shutdownDelay = value }
+            if let value = server.access_log { config.server.accessLog = value }
+            if let value = server.log_level {
+                let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+                guard levels.contains(value) else {
+                    throw .outOfRange(key: "server.log_level", value: value, expected: levels.joined(separator: ", "))
+                }
+                config.logLevel = value
+            }
+        }
+        if let limits {
+            if let value = try positive("limits.max_request_line_bytes", limits.max_request_line_bytes) { config.server.limits.maxRequestLineBytes = value }
+            if let value = try positive("limits.max_header_bytes", limits.max_header_bytes) { config.server.limits.maxHeaderBytes = value }
+            if let value = try positive("limits.max_header_count", limits.max_header_count) { config.server.limits.maxHeaderCount = value }
+            if let value = try positive("limits.max_body_bytes", limits.max_body_bytes) { config.server.limits.maxBodyBytes = value }
+            if let value = try positive("limits.max_chunk_line_bytes", limits.max_chunk_line_bytes) { config.server.limits.maxChunkLineBytes = value }
+            if let value = try positive("limits.max_pipelined_requests", limits.max_pipelined_requests) { config.server.limits.maxPipelinedRequests = value }
+        }
+        if let timeouts {
+            if let value = try seconds("timeouts.head_seconds", timeouts.head_seconds) { config.server.timeouts.head = value }
+            if let value = try seconds("timeouts.body_idle_seconds", timeouts.body_idle_seconds) { config.server.timeouts.bodyIdle = value }
+            if let value = try seconds("timeouts.keep_alive_idle_seconds", timeouts.keep_alive_idle_seconds) { config.server.timeouts.keepAliveIdle = value }
+            if let value = try seconds("timeouts.write_seconds", timeouts.write_seconds) { config.server.timeouts.write = value }
+            if let value = try seconds("timeouts.linger_seconds", timeouts.linger_seconds) { config.server.timeouts.linger = value }
+        }
+        if let dataDir = data_dir { config.dataDirectory = dataDir }
+    }
+}

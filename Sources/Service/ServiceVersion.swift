@@ -1,0 +1,9 @@
+// The version the service reports at GET /v1/version.
+
+public struct ServiceVersion: Codable, Sendable, Equatable {
+    public var name: String
+    public var version: String
+    public var api: String
+
+    public static let current = ServiceVersion(name: "dpcl", version: "0.1.0", api: "v1")
+}

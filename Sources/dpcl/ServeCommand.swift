@@ -1,0 +1,57 @@
+// `dpcl serve`: runs the HTTP service until SIGTERM/SIGINT, then drains and exits 0.
+import ArgumentParser
+import Foundation
+import HTTP
+import Logging
+import Service
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API (health, readiness, metrics, OpenAPI document, version)."
+    )
+
+    @Option(help: "Address or host name to listen on (all its addresses, IPv4 and IPv6).")
+    var host: String?
+
+    @Option(help: "TCP port; 0 picks a free one (printed on start).")
+    var port: Int?
+
+    @Option(help: "YAML config file; flags override it, it overrides the built-in defaults.")
+    var config: String = "Config/server.yaml"
+
+    @Option(name: .customLong("data-dir"), help: "Folder for the service's state.")
+    var dataDir: String?
+
+    func run() throws {
+        var settings = ServiceConfiguration()
+        // The default config path is optional (the binary may run elsewhere); a named one is not.
+        let configGiven = CommandLine.arguments.contains { $0 == "--config" || $0.hasPrefix("--config=") }
+        if configGiven || FileManager.default.fileExists(atPath: config) {
+            do { try settings.apply(file: config) } catch { throw ValidationError(error.description) }
+        }
+        if let host { settings.server.host = host }
+        if let port {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+            settings.server.port = port
+        }
+        if let dataDir { settings.dataDirectory = dataDir }
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "dpcl.http")
+        try? FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        let server = ServiceServer.make(configuration: settings, logger: logger)
+        server.handleTerminationSignals()
+        let addresses: [BoundAddress]
+        do { addresses = try server.start() } catch { throw ValidationError(error.description) }
+        for address in addresses {
+            print("listening on http://\(address) port \(address.port)")
+        }
+        fflush(nil)
+        server.runUntilStopped()
+    }
+}

@@ -1,0 +1,42 @@
+// Runs the real curl binary against a test server and reports what it printed and how long
+// it took.
+import Foundation
+import TestSupport
+
+struct CurlResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+    let seconds: Double
+}
+
+enum Curl {
+    /// `quiet` false keeps curl's warnings (such as its retry notices) on stderr.
+    static func run(_ arguments: [String], stdin: Data? = nil, quiet: Bool = true) throws -> CurlResult {
+        let flags = (quiet ? ["--silent", "--show-error"] : ["--no-progress-meter"]) + ["--max-time", "20"]
+        let result = try Subprocess.run("/usr/bin/curl", flags + arguments, stdin: stdin)
+        return CurlResult(status: result.status, stdout: result.stdoutText, stderr: result.stderrText, seconds: result.seconds)
+    }
+
+    /// A temporary file of `size` pseudo-random bytes; removed by the caller.
+    static func temporaryFile(size: Int) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appending(path: "http-test-\(UUID().uuidString).bin")
+        var generator = SplitMix(seed: UInt64(size))
+        var bytes = [UInt8](repeating: 0, count: size)
+        for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: generator.next()) }
+        try Data(bytes).write(to: url)
+        return url
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

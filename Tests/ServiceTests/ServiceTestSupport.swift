@@ -1,0 +1,60 @@
+// Starts the service's real server on an ephemeral loopback port and fetches with curl.
+import Foundation
+import HTTP
+import Logging
+import TestSupport
+@testable import Service
+
+enum Repository {
+    static var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+}
+
+struct Fetched {
+    let status: Int
+    let headers: [String: String]
+    let body: Data
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+final class LiveService {
+    let server: Server
+    let dataDirectory: URL
+
+    init(dataDirectory: URL? = nil, configure: (inout ServiceConfiguration) -> Void = { _ in }) throws {
+        let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appending(path: "dpcl-data-\(UUID().uuidString)")
+        if dataDirectory == nil { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        self.dataDirectory = directory
+        var configuration = ServiceConfiguration()
+        configuration.server.host = "127.0.0.1"
+        configuration.server.port = 0
+        configuration.server.accessLog = false
+        configuration.dataDirectory = directory.path
+        configure(&configuration)
+        var logger = Logger(label: "test.service")
+        logger.logLevel = .critical
+        server = ServiceServer.make(configuration: configuration, logger: logger)
+        try server.start()
+    }
+
+    func stop() {
+        server.shutdown()
+        server.waitUntilStopped()
+        try? FileManager.default.removeItem(at: dataDirectory)
+    }
+
+    /// GET with curl (headers via stderr); status, headers and body.
+    func get(_ path: String, method: String = "GET") throws -> Fetched {
+        let result = try Subprocess.run("/usr/bin/curl", ["--silent", "--max-time", "10", "-X", method, "-D", "/dev/stderr",
+                                                         "http://127.0.0.1:\(server.port)\(path)"])
+        var lines = result.stderrText.components(separatedBy: "\r\n")
+        let status = lines.isEmpty ? 0 : Int(lines.removeFirst().split(separator: " ").dropFirst().first ?? "") ?? 0
+        var headers: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Fetched(status: status, headers: headers, body: result.stdout)
+    }
+}
