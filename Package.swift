@@ -112,11 +112,12 @@ let package = Package(
         ),
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CZlib", "dpcl"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CZlib", "dpcl", "TestSupport"]),
         // Imaging only to decode the dev images that the parity test feeds to both engines.
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Imaging"], exclude: ["Fixtures"]),
-        // Child processes for tests (curl, the dpcl binary) without Foundation's Process.
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Imaging", "TestSupport"], exclude: ["Fixtures"]),
+        // Helpers shared by the test targets: child processes without Foundation's Process, the
+        // repository's paths and tooling venv, one seeded random generator.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "TestSupport", .product(name: "Logging", package: "swift-log")]),

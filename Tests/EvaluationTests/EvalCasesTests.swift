@@ -2,6 +2,7 @@
 // to within 1e-12, through the library and through the real `dpcl eval --json` executable,
 // and every invalid submission rejected with the JSON path of its problem and exit 2.
 import Foundation
+import TestSupport
 import Testing
 @testable import Evaluation
 
@@ -94,33 +95,9 @@ enum DPCLProcess {
         let stderr: String
     }
 
-    static func executable() throws -> URL {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dpcl"),
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("dpcl"),
-            Bundle.main.bundleURL.appendingPathComponent("dpcl"),
-            TestSupport.repositoryRoot.appendingPathComponent(".build/debug/dpcl"),
-        ]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.map(\.path).joined(separator: ", ")])
-        }
-        return found
-    }
-
+    /// Throws when the built `dpcl` cannot be started (its path in the message).
     static func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting, so a full pipe cannot stall the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        let run = try Subprocess.run(Repository.builtProduct("dpcl"), arguments)
+        return Result(status: run.status, stdout: run.stdoutText, stderr: run.stderrText)
     }
 }

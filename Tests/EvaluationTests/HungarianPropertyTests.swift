@@ -1,20 +1,9 @@
 // The Hungarian solver against brute force (every assignment enumerated) on random small
 // matrices up to 5×5: integer coordinates on a small grid give many ties, and thresholds
 // taken from the distances themselves put points exactly on α·d.
+import TestSupport
 import Testing
 @testable import Evaluation
-
-/// A small seeded generator, so a failure reproduces.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum BruteForce {
     /// Every injective map of the smaller side into the larger, as (row, column) lists.
@@ -58,7 +47,7 @@ enum BruteForce {
 
 @Suite struct HungarianPropertyTests {
     @Test func admissibleFirstAssignmentMatchesBruteForce() {
-        var random = SplitMix64(state: 2024)
+        var random = SplitMix64(seed: 2024)
         var solver = HungarianSolver<AdmissibleFirstCost>()
         var onThreshold = 0
         for trial in 0..<3000 {
@@ -108,7 +97,7 @@ enum BruteForce {
     }
 
     @Test func iouAssignmentMatchesBruteForce() {
-        var random = SplitMix64(state: 7)
+        var random = SplitMix64(seed: 7)
         var solver = HungarianSolver<Double>()
         for trial in 0..<2000 {
             let rows = Int.random(in: 1...5, using: &random)

@@ -1,6 +1,7 @@
 // The pull tokenizer: exact numbers, escapes, every token split across buffer refills,
 // strict rejection of malformed input, and a seeded differential fuzz against Foundation.
 import Foundation
+import TestSupport
 import Testing
 @testable import Evaluation
 
@@ -115,7 +116,7 @@ indirect enum Tree: Equatable {
             }
             #expect(inPlace == Double(literal)! && inPlace.sign == Double(literal)!.sign, "\(literal) in place")
         }
-        var random = SplitMix64(state: 99)
+        var random = SplitMix64(seed: 99)
         for _ in 0..<5_000 {
             let value = Double(bitPattern: random.next() & 0x7FEF_FFFF_FFFF_FFFF) * (Bool.random(using: &random) ? 1 : -1)
             let forms = ["\(value)", String(format: "%.17g", value), String(format: "%.3f", Double.random(in: -5000...5000, using: &random)),
@@ -194,7 +195,7 @@ indirect enum Tree: Equatable {
     /// Random documents written with random spacing read back identical; random byte edits
     /// of them are accepted exactly when Foundation's parser accepts them, and never crash.
     @Test func differentialFuzzAgainstFoundation() throws {
-        var random = SplitMix64(state: 1234)
+        var random = SplitMix64(seed: 1234)
         let alphabet = Array(#"{}[]:,"\ 0123456789.-+eEtrufalsn/u"#.utf8)
         var agreed = 0
         for round in 0..<20_000 {

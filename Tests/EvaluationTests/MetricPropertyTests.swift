@@ -3,6 +3,7 @@
 // per group, integer offsets of 0, 1, 2, 5 and 10 pixels so that many distances fall
 // exactly on α·d, and identical TP counts required at every α.
 import Foundation
+import TestSupport
 import Testing
 @testable import Evaluation
 
@@ -13,7 +14,7 @@ import Testing
     struct Point { var x: Double; var y: Double }
 
     @Test func randomPairsScoreAsTheBruteForceMetric() throws {
-        var random = SplitMix64(state: 31337)
+        var random = SplitMix64(seed: 31337)
         let offsets: [(Double, Double)] = [(0, 0), (1, 0), (0, -2), (3, 4), (-6, 8), (2, 1), (0, 10), (7, 7)]
         for trial in 0..<300 {
             let keypoints = 3

@@ -2,12 +2,13 @@
 // every dev split (moved, dropped and stray matches; masks of other instances) scored by
 // this module and by tools/eval_reference.py (numpy + scipy) in the project venv.
 import Foundation
+import TestSupport
 import Testing
 @testable import Evaluation
 
 enum NoisySubmission {
     static func build(groundTruth: Data, seed: UInt64) throws -> Data {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         let document = try #require(try JSONSerialization.jsonObject(with: groundTruth) as? [String: Any])
         let instances = try #require(document["instances"] as? [[String: Any]])
         let images = try #require(document["images"] as? [[String: Any]])
@@ -60,12 +61,8 @@ enum NoisySubmission {
 }
 
 @Suite struct ReferenceAgreementTests {
-    static let python = TestSupport.repositoryRoot.appendingPathComponent(".venv/bin/python")
-
     @Test(arguments: try TestSupport.devSplits().map(\.path))
     func agreesWithTheScipyReference(_ path: String) throws {
-        // The venv is part of the test set-up (make setup); its absence is a failure.
-        try #require(FileManager.default.isExecutableFile(atPath: Self.python.path), "run `make setup` first: \(Self.python.path)")
         let folder = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let groundTruth = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -75,16 +72,11 @@ enum NoisySubmission {
             let file = folder.appendingPathComponent("pred-\(seed).json")
             try submission.write(to: file)
             let ours = try JSONSerialization.jsonObject(with: Data(ScoresDocument.json(Evaluator(benchmark: benchmark).evaluate(path: file.path)).utf8))
-            let process = Process()
-            process.executableURL = Self.python
-            process.arguments = [TestSupport.repositoryRoot.appendingPathComponent("tools/eval_reference.py").path, path, file.path]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            try #require(process.terminationStatus == 0)
-            let reference = try JSONSerialization.jsonObject(with: data)
+            // The venv is part of the test set-up (make setup): its absence, like a failing
+            // script, throws and so fails the test.
+            let run = try Venv.runPython([Repository.root.appendingPathComponent("tools/eval_reference.py").path, path, file.path])
+            try #require(run.status == 0)
+            let reference = try JSONSerialization.jsonObject(with: run.stdout)
             let differences = TestSupport.differences(reference, ours)
             #expect(differences.isEmpty, "\(path) seed \(seed): \(differences)")
         }

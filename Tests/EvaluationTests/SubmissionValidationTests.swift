@@ -1,6 +1,7 @@
 // Structural problems in submissions and ground truth: each rejected with the JSON path of
 // the first problem; matches outside any group ignored and counted; missing pairs empty.
 import Foundation
+import TestSupport
 import Testing
 @testable import Evaluation
 
@@ -107,7 +108,7 @@ import Testing
         let benchmark = try GroundTruthReader.read(path: folder.appendingPathComponent("gt.json").path)
         let original = Array(try Data(contentsOf: folder.appendingPathComponent("pred.json")))
         let alphabet = Array(#"{}[]:,"\ 0123456789.-eE"#.utf8) + Array("nulltrue".utf8)
-        var random = SplitMix64(state: 77)
+        var random = SplitMix64(seed: 77)
         var scored = 0, rejected = 0
         for _ in 0..<3000 {
             var bytes = original
@@ -134,7 +135,7 @@ import Testing
     @Test func mutatedGroundTruthIsLoadedOrRejectedCleanly() throws {
         let original = Array(try Data(contentsOf: TestSupport.evalCases.appendingPathComponent("b_categories_boundary_masks/gt.json")))
         let alphabet = Array(#"{}[]:,"\ 0123456789.-eE"#.utf8) + Array("nulltrue".utf8)
-        var random = SplitMix64(state: 78)
+        var random = SplitMix64(seed: 78)
         var loaded = 0, rejected = 0
         for _ in 0..<3000 {
             var bytes = original

@@ -1,18 +1,16 @@
 // Where the shared acceptance data lives (beside the repository), temporary files, and a
 // tolerant comparison of JSON documents for score files.
 import Foundation
+import TestSupport
 import Testing
 @testable import Evaluation
 
 enum TestSupport {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    static let evalCases = shared.appendingPathComponent("eval-cases")
+    static let evalCases = Repository.shared.appendingPathComponent("eval-cases")
 
     /// The dev splits' ground-truth files.
     static func devSplits() throws -> [URL] {
-        let data = shared.appendingPathComponent("data")
+        let data = Repository.shared.appendingPathComponent("data")
         return try FileManager.default.contentsOfDirectory(atPath: data.path).sorted()
             .map { data.appendingPathComponent($0).appendingPathComponent("pairs.json") }
             .filter { FileManager.default.fileExists(atPath: $0.path) }

@@ -2,21 +2,9 @@
 // a progressive JPEG with hundreds of scans. Every one must be a typed error or a picture
 // within the limits: no crash, no exit, nothing allocated for declared sizes over the limits.
 import Foundation
+import TestSupport
 import Testing
 @testable import Imaging
-
-/// A small deterministic generator (SplitMix64), so a failing mutation can be replayed.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-}
 
 enum PNGChunks {
     static let table: [UInt32] = (0..<256).map { n in
@@ -56,7 +44,7 @@ private func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xF
     @Test func thousandsOfMutationsGiveTypedErrors() throws {
         let seeds = try seeds()
         #expect(seeds.count >= 25)
-        var random = SplitMix(state: 0xD9C1_2024)
+        var random = SplitMix64(seed: 0xD9C1_2024)
         var tally = [String: Int]()
         let limits = ImageLimits(maxPixels: 4_000_000, maxSide: 4096, maxScans: 100)
         let count = 3000

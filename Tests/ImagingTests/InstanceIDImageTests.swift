@@ -1,5 +1,6 @@
 // Instance-id PNGs to RLE and back (8- and 16-bit), against masks encoded independently.
 import Foundation
+import TestSupport
 import Testing
 @testable import Imaging
 
@@ -7,7 +8,7 @@ import Testing
     /// A 23 x 31 id image with `ids` placed in blobs and stripes.
     func idImage(_ ids: [Int]) -> [UInt16] {
         var image = [UInt16](repeating: 0, count: 23 * 31)
-        var random = SplitMix(state: 7)
+        var random = SplitMix64(seed: 7)
         for y in 0..<23 {
             for x in 0..<31 where random.below(5) != 0 {
                 image[y * 31 + x] = UInt16(ids[(x / 4 + y / 6) % ids.count])

@@ -1,6 +1,7 @@
 // Configuration layering: defaults, then the YAML file, then flags; typed errors for bad
 // values; the repository's Config/server.yaml sets every key the code reads.
 import Foundation
+import TestSupport
 import Testing
 @testable import Service
 

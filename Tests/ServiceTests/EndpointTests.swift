@@ -1,6 +1,7 @@
 // The service's endpoints over a live server and real curl: health, readiness (and its
 // failure reasons), metrics, the embedded OpenAPI document, version, JSON errors.
 import Foundation
+import TestSupport
 import Testing
 @testable import Service
 

@@ -6,10 +6,7 @@ import TestSupport
 import Testing
 
 @Suite struct ServeCommandTests {
-    /// The executable sits beside the test bundle in the build folder.
-    static var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "dpcl").path
-    }
+    static var binary: String { Repository.builtProduct("dpcl") }
 
     static var config: String { Repository.root.appending(path: "Config/server.yaml").path }
 

@@ -5,12 +5,6 @@ import Logging
 import TestSupport
 @testable import Service
 
-enum Repository {
-    static var root: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-}
-
 struct Fetched {
     let status: Int
     let headers: [String: String]

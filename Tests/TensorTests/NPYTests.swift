@@ -1,5 +1,6 @@
 // The .npy reader and writer: round trip, files written by NumPy, and typed errors.
 import Foundation
+import TestSupport
 import Testing
 @testable import Tensor
 
@@ -16,7 +17,7 @@ import Testing
 
     @Test func readsWhatNumPyWritesAndNumPyReadsWhatWeWrite() throws {
         let directory = try TestSupport.temporaryDirectory()
-        try TestSupport.runPython(["-c", """
+        try Venv.runPython(["-c", """
             import numpy as np
             np.save('\(directory)/numpy.npy', np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 8)
             np.save('\(directory)/doubles.npy', np.zeros(3))
@@ -28,7 +29,7 @@ import Testing
             try NPY.read(path: directory + "/doubles.npy")
         }
         try NPY.write(tensor, to: directory + "/ours.npy")
-        try TestSupport.runPython(["-c", """
+        try Venv.runPython(["-c", """
             import numpy as np
             a = np.load('\(directory)/ours.npy')
             assert a.dtype == np.float32 and a.shape == (2, 3, 4), (a.dtype, a.shape)

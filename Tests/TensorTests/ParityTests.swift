@@ -2,6 +2,7 @@
 // outputs) on the same input tensors: 5 dev images, 224 and 448 pixels, layer 9 and final.
 // Needs the weights and graph from `make setup` (scripts/fetch-model); fails without them.
 import Foundation
+import TestSupport
 import Testing
 @testable import Tensor
 
@@ -19,7 +20,7 @@ import Testing
     func matchesOnnxRuntime(size: Int) throws {
         let models = ModelDirectory.path()
         let onnx = models + "/vit_s_focus.onnx"
-        let config = try ViTConfig.load(from: TestSupport.repositoryRoot + "/Config/models/dinov2-small.json")
+        let config = try ViTConfig.load(from: Repository.root.path + "/Config/models/dinov2-small.json")
         let weights = models + "/" + config.weights
         guard FileManager.default.fileExists(atPath: onnx), FileManager.default.fileExists(atPath: weights) else {
             Issue.record("no \(weights) or \(onnx): run `make setup` (scripts/fetch-model) first")
@@ -30,12 +31,12 @@ import Testing
         let directory = try TestSupport.temporaryDirectory()
         var inputs: [(path: String, tensor: Tensor)] = []
         for (index, image) in Self.images.enumerated() {
-            let tensor = try DevImageInput.load(TestSupport.shared + "/data/" + image, size: size, config: config)
+            let tensor = try DevImageInput.load(Repository.shared.path + "/data/" + image, size: size, config: config)
             let path = "\(directory)/input\(index).npy"
             try NPY.write(tensor, to: path)
             inputs.append((path, tensor))
         }
-        try TestSupport.runPython([TestSupport.repositoryRoot + "/tools/onnx_backbone.py", "run",
+        try Venv.runPython([Repository.root.path + "/tools/onnx_backbone.py", "run",
                                    "--onnx", onnx, "--layers", "9,final", "--threads", "2"]
                                   + inputs.map(\.path))
 

@@ -1,50 +1,15 @@
-// Helpers of the engine's tests: the repository's paths, the tooling venv, temporary
-// folders, deterministic random data and the comparison measures the tests assert on.
+// Helpers of the engine's tests: temporary folders, deterministic random data and the
+// comparison measures the tests assert on.
 import Foundation
 import Testing
 @testable import Tensor
 
 enum TestSupport {
-    /// The repository root, from this file's path (Tests/TensorTests/TestSupport.swift).
-    static let repositoryRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
-    /// Shared data beside the repository (the dev splits).
-    static var shared: String { repositoryRoot + "/../shared" }
-
-    static var python: String { repositoryRoot + "/.venv/bin/python" }
-
-    /// Runs the venv's Python; fails the test (never skips) when the venv is missing.
-    static func runPython(_ arguments: [String]) throws {
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            Issue.record("no tooling venv at \(python): run `make setup` first")
-            throw TestFailure.missing(python)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let text = String(decoding: message, as: UTF8.self)
-            Issue.record("python \(arguments.joined(separator: " ")) failed: \(text)")
-            throw TestFailure.python(text)
-        }
-    }
-
     static func temporaryDirectory() throws -> String {
         let path = NSTemporaryDirectory() + "dpcl-tensor-tests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
-
-    enum TestFailure: Error { case missing(String), python(String) }
 }
 
 /// A small deterministic generator (tests must not depend on the system's randomness).

@@ -1,6 +1,7 @@
 // The whole forward on tiny random-weight ViTs against an independent NumPy forward
 // (Fixtures/make_tiny_vit.py, float64): proves the backbone before any real weights exist.
 import Foundation
+import TestSupport
 import Testing
 @testable import Tensor
 
@@ -8,7 +9,7 @@ import Testing
     /// The fixtures, generated once per test run.
     static let fixtures: Result<String, Error> = Result {
         let directory = try TestSupport.temporaryDirectory()
-        try TestSupport.runPython([TestSupport.repositoryRoot + "/Tests/TensorTests/Fixtures/make_tiny_vit.py", directory])
+        try Venv.runPython([Repository.root.path + "/Tests/TensorTests/Fixtures/make_tiny_vit.py", directory])
         return directory
     }
 
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func theShippedConfigLoadsAndInvalidConfigsAreRejected() throws {
-        let config = try ViTConfig.load(from: TestSupport.repositoryRoot + "/Config/models/dinov2-small.json")
+        let config = try ViTConfig.load(from: Repository.root.path + "/Config/models/dinov2-small.json")
         #expect(config.hiddenSize == 384 && config.numAttentionHeads == 6 && config.numHiddenLayers == 12)
         #expect(config.patchSize == 14 && config.positionGrid == 37 && config.weights == "dinov2-small.safetensors")
 

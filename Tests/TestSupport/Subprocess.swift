@@ -87,8 +87,10 @@ public enum Subprocess {
         return RunningProcess(pid: pid, stdout: pipes.stdout)
     }
 
-    /// Runs to completion, feeding `stdin` and collecting both outputs.
-    public static func run(_ path: String, _ arguments: [String], stdin: Data? = nil) throws -> SubprocessResult {
+    /// Runs to completion, feeding `stdin` and collecting both outputs; after `idleSeconds`
+    /// without output the pipes are abandoned (a grandchild may hold them open) and the child awaited.
+    public static func run(_ path: String, _ arguments: [String], stdin: Data? = nil,
+                           idleSeconds: Double = 30) throws -> SubprocessResult {
         let start = Date()
         let (pid, pipes) = try spawn(path, arguments, stdinPipe: stdin != nil)
         if let stdin, let input = pipes.stdin {
@@ -109,7 +111,7 @@ public enum Subprocess {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while !open.isEmpty {
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            guard poll(&fds, nfds_t(fds.count), 30_000) > 0 else { break }
+            guard poll(&fds, nfds_t(fds.count), Int32(idleSeconds * 1000)) > 0 else { break }
             for entry in fds where entry.revents != 0 {
                 let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
                 if count > 0 {

@@ -1,5 +1,6 @@
 // Loads the llhttp request corpus from <repo root>/../shared/http-corpus.
 import Foundation
+import TestSupport
 
 struct CorpusCase {
     let file: String
@@ -11,13 +12,8 @@ struct CorpusCase {
 }
 
 enum Corpus {
-    static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-    }
-
     static func load() throws -> [CorpusCase] {
-        let url = repositoryRoot.deletingLastPathComponent().appending(path: "shared/http-corpus/llhttp_cases.jsonl")
+        let url = Repository.shared.appending(path: "http-corpus/llhttp_cases.jsonl")
         let text = try String(contentsOf: url, encoding: .utf8)
         struct Line: Decodable { let file: String; let title: String; let expect: String; let raw_b64: String }
         return try text.split(separator: "\n").map { line in

@@ -21,22 +21,10 @@ enum Curl {
     /// A temporary file of `size` pseudo-random bytes; removed by the caller.
     static func temporaryFile(size: Int) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appending(path: "http-test-\(UUID().uuidString).bin")
-        var generator = SplitMix(seed: UInt64(size))
+        var generator = SplitMix64(seed: UInt64(size))
         var bytes = [UInt8](repeating: 0, count: size)
         for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: generator.next()) }
         try Data(bytes).write(to: url)
         return url
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
