@@ -107,19 +107,10 @@ import Testing
         let folder = TestSupport.evalCases.appendingPathComponent("b_categories_boundary_masks")
         let benchmark = try GroundTruthReader.read(path: folder.appendingPathComponent("gt.json").path)
         let original = Array(try Data(contentsOf: folder.appendingPathComponent("pred.json")))
-        let alphabet = Array(#"{}[]:,"\ 0123456789.-eE"#.utf8) + Array("nulltrue".utf8)
         var random = SplitMix64(seed: 77)
         var scored = 0, rejected = 0
         for _ in 0..<3000 {
-            var bytes = original
-            for _ in 0..<Int.random(in: 1...4, using: &random) {
-                let position = Int.random(in: 0..<bytes.count, using: &random)
-                switch Int.random(in: 0..<3, using: &random) {
-                case 0: bytes[position] = alphabet.randomElement(using: &random)!
-                case 1: bytes.remove(at: position)
-                default: bytes.insert(alphabet.randomElement(using: &random)!, at: position)
-                }
-            }
+            let bytes = Self.mutated(original, using: &random)
             do {
                 let scores = try Evaluator(benchmark: benchmark).evaluate(source: MemoryByteSource(bytes, chunk: 37))
                 #expect(scores.overall.groups == 4)
@@ -134,19 +125,10 @@ import Testing
     /// The same for ground truth: loaded or rejected with an InputError.
     @Test func mutatedGroundTruthIsLoadedOrRejectedCleanly() throws {
         let original = Array(try Data(contentsOf: TestSupport.evalCases.appendingPathComponent("b_categories_boundary_masks/gt.json")))
-        let alphabet = Array(#"{}[]:,"\ 0123456789.-eE"#.utf8) + Array("nulltrue".utf8)
         var random = SplitMix64(seed: 78)
         var loaded = 0, rejected = 0
         for _ in 0..<3000 {
-            var bytes = original
-            for _ in 0..<Int.random(in: 1...4, using: &random) {
-                let position = Int.random(in: 0..<bytes.count, using: &random)
-                switch Int.random(in: 0..<3, using: &random) {
-                case 0: bytes[position] = alphabet.randomElement(using: &random)!
-                case 1: bytes.remove(at: position)
-                default: bytes.insert(alphabet.randomElement(using: &random)!, at: position)
-                }
-            }
+            let bytes = Self.mutated(original, using: &random)
             do {
                 let benchmark = try GroundTruthReader.read(source: MemoryByteSource(bytes, chunk: 41))
                 _ = try Evaluator(benchmark: benchmark).evaluate(source: MemoryByteSource(Array(#"{"format": "misc-predictions/v1", "pairs": []}"#.utf8)))
@@ -203,5 +185,20 @@ import Testing
         #expect(ScoresDocument.number(nil) == "null")
         #expect(ScoresDocument.quoted("a\"b\n\u{1}") == #""a\"b\n\u0001""#)
         #expect(ScoresTable.percent(0.333333) == "33.33" && ScoresTable.percent(1) == "100.00" && ScoresTable.percent(0.05) == "5.00")
+    }
+
+    /// 1 to 4 random edits (replace, delete, insert) with JSON-ish bytes.
+    static func mutated(_ original: [UInt8], using random: inout SplitMix64) -> [UInt8] {
+        let alphabet = Array(#"{}[]:,"\ 0123456789.-eE"#.utf8) + Array("nulltrue".utf8)
+        var bytes = original
+        for _ in 0..<Int.random(in: 1...4, using: &random) {
+            let position = Int.random(in: 0..<bytes.count, using: &random)
+            switch Int.random(in: 0..<3, using: &random) {
+            case 0: bytes[position] = alphabet.randomElement(using: &random)!
+            case 1: bytes.remove(at: position)
+            default: bytes.insert(alphabet.randomElement(using: &random)!, at: position)
+            }
+        }
+        return bytes
     }
 }
