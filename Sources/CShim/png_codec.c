@@ -288,4 +288,5 @@ dpcl_image_status dpcl_png_encode(const void *pixels, uint32_t width, uint32_t h
     return DPCL_IMAGE_OK;
 }
 
-const char *dpcl_png_version(void) { return PNG_LIBPNG_VER_STRING; }
+// The linked library's own version (not the header it was built against).
+const char *dpcl_png_version(void) { return png_get_libpng_ver(NULL); }

@@ -1,11 +1,11 @@
 // libpng: an RGB image encoded to PNG in memory and decoded back, pixel for pixel, through
 // Imaging's encoder and decoder (the code the service runs on uploads).
-import CPNG
+import CShim
 import Imaging
 
 public enum PNGCheck {
     public static func run() -> LibraryCheck {
-        let version = String(cString: png_get_libpng_ver(nil))
+        let version = String(cString: dpcl_png_version())
         let (width, height) = (48, 32)
         var pattern = TestPattern(seed: 11)
         let pixels = (0..<width * height * 3).map { _ in pattern.nextByte() }
