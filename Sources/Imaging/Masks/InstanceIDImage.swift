@@ -18,8 +18,9 @@ public enum InstanceIDImage {
     /// in increasing id order, each with its mask. One pass over the pixels whatever the
     /// number of instances.
     public static func decode(_ png: [UInt8], limits: ImageLimits = .default) throws(ImageError) -> [InstanceMask] {
-        guard ImageFormat.sniff(png) == .png else {
-            throw ImageFormat.sniff(png) == nil ? .notAnImage
+        let format = ImageFormat.sniff(png)
+        guard format == .png else {
+            throw format == nil ? .notAnImage
                 : .unsupported(format: .jpeg, detail: "an instance-id mask must be a PNG (JPEG is lossy)")
         }
         var result = dpcl_id_result()
@@ -100,16 +101,7 @@ public enum InstanceIDImage {
         }
         var ids = [UInt16](repeating: 0, count: height * width)
         ids.withUnsafeMutableBufferPointer { out in
-            for instance in instances {
-                let id = UInt16(instance.id)
-                instance.mask.forEachForegroundRun { x, y0, y1 in
-                    var index = y0 * width + x
-                    for _ in y0..<y1 {
-                        out[index] = id
-                        index += width
-                    }
-                }
-            }
+            for instance in instances { instance.mask.paint(UInt16(instance.id), into: out) }
         }
         if largest <= 255 {
             return try PNGEncoder.encode(.gray8(ids.map { UInt8(truncatingIfNeeded: $0) }),

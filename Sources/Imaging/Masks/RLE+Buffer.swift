@@ -9,20 +9,9 @@ extension RLE {
         guard mask.count == size.pixelCount else {
             throw .bufferSizeMismatch(count: mask.count, expected: size.pixelCount)
         }
-        var counts = [UInt32]()
-        var previous = false
-        var run: UInt32 = 0
-        for byte in mask {
-            let value = byte != 0
-            if value != previous {
-                counts.append(run)
-                run = 0
-                previous = value
-            }
-            run += 1
-        }
-        counts.append(run)
-        self.init(trusted: counts, size: size)
+        var runs = RunCounter()
+        for byte in mask { runs.add(byte != 0) }
+        self.init(trusted: runs.finish(), size: size)
     }
 
     /// Encodes a row-major mask (the layout of decoded images and ID PNGs); any non-zero
@@ -41,24 +30,15 @@ extension RLE {
         guard pixels.count == size.pixelCount else {
             throw .bufferSizeMismatch(count: pixels.count, expected: size.pixelCount)
         }
-        var counts = [UInt32]()
-        var previous = false
-        var run: UInt32 = 0
+        var runs = RunCounter()
         for x in 0..<width {
             var index = x
             for _ in 0..<height {
-                let value = isForeground(pixels[index])
+                runs.add(isForeground(pixels[index]))
                 index += width
-                if value != previous {
-                    counts.append(run)
-                    run = 0
-                    previous = value
-                }
-                run += 1
             }
         }
-        counts.append(run)
-        self.init(trusted: counts, size: size)
+        self.init(trusted: runs.finish(), size: size)
     }
 
     public init(columnMajor mask: [UInt8], height: Int, width: Int) throws(MaskError) {
@@ -96,16 +76,19 @@ extension RLE {
     /// Allocates `height * width` bytes: check the size against the image first.
     public func rowMajorMask(value: UInt8 = 1) -> [UInt8] {
         var mask = [UInt8](repeating: 0, count: size.pixelCount)
-        mask.withUnsafeMutableBufferPointer { out in
-            forEachForegroundRun { x, y0, y1 in
-                var index = y0 * width + x
-                for _ in y0..<y1 {
-                    out[index] = value
-                    index += width
-                }
+        mask.withUnsafeMutableBufferPointer { paint(value, into: $0) }
+        return mask
+    }
+
+    /// Writes `value` at each foreground pixel of a row-major buffer of this mask's size.
+    func paint<Pixel>(_ value: Pixel, into out: UnsafeMutableBufferPointer<Pixel>) {
+        forEachForegroundRun { x, y0, y1 in
+            var index = y0 * width + x
+            for _ in y0..<y1 {
+                out[index] = value
+                index += width
             }
         }
-        return mask
     }
 
     /// Calls `body(x, yStart, yEnd)` for each vertical piece of foreground, column by column.
@@ -125,5 +108,27 @@ extension RLE {
             }
             position = next
         }
+    }
+}
+
+/// Run lengths of a stream of pixels in COCO order: the first run is background (possibly
+/// empty), then runs alternate.
+private struct RunCounter {
+    private var counts = [UInt32]()
+    private var previous = false
+    private var run: UInt32 = 0
+
+    mutating func add(_ value: Bool) {
+        if value != previous {
+            counts.append(run)
+            run = 0
+            previous = value
+        }
+        run += 1
+    }
+
+    consuming func finish() -> [UInt32] {
+        counts.append(run)
+        return counts
     }
 }
