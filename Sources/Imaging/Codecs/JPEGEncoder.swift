@@ -16,7 +16,7 @@ public enum JPEGEncoder {
                                       &out, &size, &message)
         defer { dpcl_free(out) }
         guard status == DPCL_IMAGE_OK, let out else {
-            throw .invalidPixels(detail: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw .invalidPixels(detail: ShimMessage.text(in: message))
         }
         return Array(UnsafeBufferPointer(start: out, count: size))
     }

@@ -36,7 +36,7 @@ public enum PNGEncoder {
         }
         defer { dpcl_free(out) }
         guard status == DPCL_IMAGE_OK, let out else {
-            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let text = ShimMessage.text(in: message)
             throw status == DPCL_IMAGE_NO_MEMORY ? .outOfMemory(detail: text) : .invalidPixels(detail: text)
         }
         return Array(UnsafeBufferPointer(start: out, count: size))
