@@ -20,24 +20,16 @@ extension RLE {
     private static func overlap(_ ra: UnsafeBufferPointer<UInt32>, _ rb: UnsafeBufferPointer<UInt32>)
         -> (intersection: UInt64, union: UInt64)
     {
-        var ca = ra[0], cb = rb[0]
-        var a = 1, b = 1
-        var va = false, vb = false
+        var walk = RunPairWalk(ra, rb)
         var intersection: UInt64 = 0, union: UInt64 = 0
-        var remaining: UInt64 = 1
-        while remaining > 0 {
-            let c = min(ca, cb)
-            if va || vb {
-                union += UInt64(c)
-                if va && vb { intersection += UInt64(c) }
+        var more = true
+        while more {
+            let span = walk.step()
+            if span.a || span.b {
+                union += UInt64(span.length)
+                if span.a && span.b { intersection += UInt64(span.length) }
             }
-            remaining = 0
-            ca -= c
-            if ca == 0 && a < ra.count { ca = ra[a]; a += 1; va.toggle() }
-            remaining += UInt64(ca)
-            cb -= c
-            if cb == 0 && b < rb.count { cb = rb[b]; b += 1; vb.toggle() }
-            remaining += UInt64(cb)
+            more = span.more
         }
         return (intersection, union)
     }
@@ -72,28 +64,54 @@ extension RLE {
         guard !ra.isEmpty, !rb.isEmpty else { return ra.isEmpty ? rb : ra }
         var result = [UInt32]()
         result.reserveCapacity(ra.count + rb.count)
-        var ca = ra[0], cb = rb[0]
-        var a = 1, b = 1
-        var v = false, va = false, vb = false
-        var run: UInt32 = 0
-        var remaining: UInt64 = 1
-        while remaining > 0 {
-            let c = min(ca, cb)
-            run &+= c
-            remaining = 0
-            ca -= c
-            if ca == 0 && a < ra.count { ca = ra[a]; a += 1; va.toggle() }
-            remaining += UInt64(ca)
-            cb -= c
-            if cb == 0 && b < rb.count { cb = rb[b]; b += 1; vb.toggle() }
-            remaining += UInt64(cb)
-            let previous = v
-            v = intersect ? (va && vb) : (va || vb)
-            if v != previous || remaining == 0 {
-                result.append(run)
-                run = 0
+        ra.withUnsafeBufferPointer { ra in
+            rb.withUnsafeBufferPointer { rb in
+                var walk = RunPairWalk(ra, rb)
+                var v = false
+                var run: UInt32 = 0
+                var more = true
+                while more {
+                    let span = walk.step()
+                    run &+= span.length
+                    more = span.more
+                    let previous = v
+                    v = intersect ? (walk.a && walk.b) : (walk.a || walk.b)
+                    if v != previous || !more {
+                        result.append(run)
+                        run = 0
+                    }
+                }
             }
         }
         return result
+    }
+}
+
+/// Two non-empty run lists of one mask size walked together, one span at a time: a span is
+/// the longest stretch over which neither mask changes value.
+private struct RunPairWalk {
+    private let ra: UnsafeBufferPointer<UInt32>, rb: UnsafeBufferPointer<UInt32>
+    private var ca: UInt32, cb: UInt32
+    private var ia = 1, ib = 1
+    /// Each mask's value over the next span.
+    private(set) var a = false, b = false
+
+    init(_ ra: UnsafeBufferPointer<UInt32>, _ rb: UnsafeBufferPointer<UInt32>) {
+        self.ra = ra
+        self.rb = rb
+        ca = ra[0]
+        cb = rb[0]
+    }
+
+    /// The next span (possibly empty where a list starts with a 0 count), the masks' values
+    /// over it, and whether pixels remain after it.
+    mutating func step() -> (length: UInt32, a: Bool, b: Bool, more: Bool) {
+        let length = min(ca, cb)
+        let values = (a, b)
+        ca -= length
+        if ca == 0 && ia < ra.count { ca = ra[ia]; ia += 1; a.toggle() }
+        cb -= length
+        if cb == 0 && ib < rb.count { cb = rb[ib]; ib += 1; b.toggle() }
+        return (length, values.0, values.1, ca != 0 || cb != 0)
     }
 }
