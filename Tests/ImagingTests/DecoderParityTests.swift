@@ -23,6 +23,18 @@ func fixtureFiles(_ prefix: String) throws -> [URL] {
         .sorted { $0.lastPathComponent < $1.lastPathComponent }
 }
 
+/// The largest per-sample difference between two decodes of equal length, and how many
+/// samples are equal.
+private func difference(_ decoded: [UInt8], _ expected: [UInt8]) -> (max: Int, equal: Int) {
+    var maxDifference = 0, equal = 0
+    for i in expected.indices {
+        let d = abs(Int(decoded[i]) - Int(expected[i]))
+        maxDifference = max(maxDifference, d)
+        if d == 0 { equal += 1 }
+    }
+    return (maxDifference, equal)
+}
+
 @Suite struct DecoderParityTests {
     @Test func pngVariantsMatchPillowExactly() throws {
         let files = try fixtureFiles("png_")
@@ -51,12 +63,7 @@ func fixtureFiles(_ prefix: String) throws -> [URL] {
             let expected = try #require(reference[file.lastPathComponent])
             #expect(image.pixels.count == expected.count, "\(file.lastPathComponent)")
             guard image.pixels.count == expected.count else { continue }
-            var maxDifference = 0, equal = 0
-            for i in expected.indices {
-                let d = abs(Int(image.pixels[i]) - Int(expected[i]))
-                maxDifference = max(maxDifference, d)
-                if d == 0 { equal += 1 }
-            }
+            let (maxDifference, equal) = difference(image.pixels, expected)
             print("jpeg parity \(file.lastPathComponent): max |diff| \(maxDifference), \(equal)/\(expected.count) samples equal")
             #expect(maxDifference <= 2, "\(file.lastPathComponent): max |diff| \(maxDifference)")
             #expect(Double(equal) / Double(expected.count) >= 0.99, "\(file.lastPathComponent): \(equal)/\(expected.count) equal")
@@ -74,12 +81,7 @@ func fixtureFiles(_ prefix: String) throws -> [URL] {
             let expected = try #require(reference[file.lastPathComponent])
             #expect(image.pixels.count == expected.count)
             guard image.pixels.count == expected.count else { continue }
-            var maxDifference = 0, equal = 0
-            for i in expected.indices {
-                let d = abs(Int(image.pixels[i]) - Int(expected[i]))
-                maxDifference = max(maxDifference, d)
-                if d == 0 { equal += 1 }
-            }
+            let (maxDifference, equal) = difference(image.pixels, expected)
             print("dev decode parity \(file.lastPathComponent): max |diff| \(maxDifference), \(equal)/\(expected.count) samples equal")
             #expect(maxDifference <= 2, "\(file.lastPathComponent): max |diff| \(maxDifference)")
         }
