@@ -81,17 +81,19 @@ public struct MatchPicture: Sendable {
 
         var keypoints = [Int: [Int: (x: Double, y: Double)]]()
         for k in sourceKeypoints { keypoints[k.instance, default: [:]][k.keypoint] = toSource.forward(x: k.x, y: k.y) }
-        for match in matches {
-            guard let from = keypoints[match.sourceInstance]?[match.keypoint] else { continue }
+        // Where each match lands on the canvas and its colour, for its line and then its dot.
+        let landings = matches.map { match in
             let to = toTarget.forward(x: match.x, y: match.y)
-            let colour = match.targetInstance.flatMap { targetColour[$0] } ?? Palette.ungrouped
-            canvas.line(from: from, to: (to.x + Double(targetX), to.y), colour, thickness: 1.5)
+            return (x: to.x + Double(targetX), y: to.y,
+                    colour: match.targetInstance.flatMap { targetColour[$0] } ?? Palette.ungrouped)
         }
-        for match in matches {
-            let to = toTarget.forward(x: match.x, y: match.y)
-            let colour = match.targetInstance.flatMap { targetColour[$0] } ?? Palette.ungrouped
-            canvas.disc(cx: to.x + Double(targetX), cy: to.y, radius: 4, .black)
-            canvas.disc(cx: to.x + Double(targetX), cy: to.y, radius: 2.5, colour)
+        for (match, to) in zip(matches, landings) {
+            guard let from = keypoints[match.sourceInstance]?[match.keypoint] else { continue }
+            canvas.line(from: from, to: (to.x, to.y), to.colour, thickness: 1.5)
+        }
+        for to in landings {
+            canvas.disc(cx: to.x, cy: to.y, radius: 4, .black)
+            canvas.disc(cx: to.x, cy: to.y, radius: 2.5, to.colour)
         }
         for (index, instance) in sourceInstances.enumerated() {
             for point in keypoints[instance.id, default: [:]].values {
