@@ -6,6 +6,9 @@ import Imaging
 public enum JPEGCheck {
     public static func run() -> LibraryCheck {
         let version = String(cString: dpcl_jpeg_version())
+        func failed(_ detail: String) -> LibraryCheck {
+            LibraryCheck(library: "libjpeg", version: version, passed: false, detail: detail)
+        }
         let (width, height) = (64, 48)
         // A smooth gradient: JPEG at quality 95 keeps it within a few levels.
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
@@ -21,17 +24,16 @@ public enum JPEGCheck {
         do {
             encoded = try JPEGEncoder.encode(try RGBImage(width: width, height: height, pixels: pixels), quality: 95)
         } catch {
-            return LibraryCheck(library: "libjpeg", version: version, passed: false, detail: "encode failed: \(error)")
+            return failed("encode failed: \(error)")
         }
         let decoded: RGBImage
         do {
             decoded = try ImageDecoder.decode(encoded, limits: ImageLimits(maxPixels: 1 << 20, maxSide: 4096, maxScans: 100))
         } catch {
-            return LibraryCheck(library: "libjpeg", version: version, passed: false, detail: "decode failed: \(error)")
+            return failed("decode failed: \(error)")
         }
         guard decoded.width == width, decoded.height == height else {
-            return LibraryCheck(library: "libjpeg", version: version, passed: false,
-                                detail: "decoded \(decoded.width)x\(decoded.height), expected \(width)x\(height)")
+            return failed("decoded \(decoded.width)x\(decoded.height), expected \(width)x\(height)")
         }
         var maxDifference = 0
         for i in 0..<pixels.count { maxDifference = max(maxDifference, abs(Int(decoded.pixels[i]) - Int(pixels[i]))) }
