@@ -80,14 +80,18 @@ extension Connection {
                 }
                 if !accepted {
                     inFlight = false
-                    let seconds = context.configuration.retryAfterSeconds
-                    finish(Response.error(.serviceUnavailable, code: "overloaded",
-                                          message: "all workers are busy; retry in \(seconds) s",
-                                          headers: Headers([("Retry-After", String(seconds))])),
-                           head: head, requestId: requestId, route: template, start: start)
+                    finish(overloaded, head: head, requestId: requestId, route: template, start: start)
                 }
             }
         }
+    }
+
+    /// The answer when the executor's queue is full.
+    var overloaded: Response {
+        let seconds = context.configuration.retryAfterSeconds
+        return Response.error(.serviceUnavailable, code: "overloaded",
+                              message: "all workers are busy; retry in \(seconds) s",
+                              headers: Headers([("Retry-After", String(seconds))]))
     }
 
     static func run(_ handler: Handler, _ request: Request) -> Response {
@@ -123,10 +127,7 @@ extension Connection {
             // The producer is queued before the head is written; its chunks reach the
             // connection through this queue, so they always follow the head.
             if !startStream(producer, chunked: chunked) {
-                let seconds = context.configuration.retryAfterSeconds
-                let busy = Response.error(.serviceUnavailable, code: "overloaded",
-                                          message: "all workers are busy; retry in \(seconds) s",
-                                          headers: Headers([("Retry-After", String(seconds))]))
+                let busy = overloaded
                 (status, headers, body) = (busy.status, busy.headers, busy.body)
             }
         }

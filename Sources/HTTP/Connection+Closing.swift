@@ -22,7 +22,7 @@ extension Connection {
     func expire() {
         switch deadlineKind {
         case .head, .body:
-            if phase == .open && !inFlight && !streaming && pending.isEmpty && outOffset == out.count && !parser.isBetweenRequests {
+            if phase == .open && hasNothingOwed && !parser.isBetweenRequests {
                 parser.stop()
                 let what = deadlineKind == .head ? "request head" : "request body"
                 pending.append(.failure(ParseError(.requestTimeout, "timeout", "the \(what) did not arrive in time")))
@@ -41,7 +41,7 @@ extension Connection {
 
     /// Server shutdown: close now when idle, otherwise after the current answer.
     func drain() {
-        if phase == .open && !inFlight && !streaming && pending.isEmpty && outOffset == out.count && parser.isBetweenRequests {
+        if phase == .open && hasNothingOwed && parser.isBetweenRequests {
             close()
         }
     }

@@ -99,7 +99,7 @@ final class Connection: @unchecked Sendable {
             switch event {
             case .head(let head):
                 if head.expectsContinue {
-                    if !inFlight && pending.isEmpty && outOffset == out.count && parser.bodyBytesReceived == 0 && parser.isReadingBody {
+                    if hasNothingOwed && parser.bodyBytesReceived == 0 && parser.isReadingBody {
                         out.append(contentsOf: ResponseWriter.continueLine)
                     } else {
                         continueOwed = parser.isReadingBody
@@ -117,6 +117,9 @@ final class Connection: @unchecked Sendable {
         updateDeadline(progress: true)
     }
 
+    /// No answer is being made, queued or written (a paused stream counts as one being made).
+    var hasNothingOwed: Bool { !inFlight && !streaming && pending.isEmpty && outOffset == out.count }
+
     func onPeerClosed() {
         peerClosed = true
         suspendRead()  // EOF stays readable: stop the source from firing again
@@ -125,7 +128,7 @@ final class Connection: @unchecked Sendable {
             close()
         case .open, .closingAfterWrite:
             parser.stop()
-            if !inFlight && !streaming && pending.isEmpty && outOffset == out.count { close() }
+            if hasNothingOwed { close() }
         }
     }
 

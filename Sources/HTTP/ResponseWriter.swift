@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 
 enum ResponseWriter {
-    static let serverName = "dpcl"
+    /// Ends the Date line and names the server: the same bytes in every response.
+    static let serverLine = Array("\r\nServer: dpcl\r\n".utf8)
 
     /// Appends the status line and header section. Without a length the body is chunked,
     /// or (HTTP/1.0 peers, `chunked` false) delimited by closing the connection.
@@ -14,7 +15,7 @@ enum ResponseWriter {
         append(&out, "HTTP/1.1 \(status.code) \(status.reason)\r\n")
         append(&out, "Date: ")
         HTTPDate.append(to: &out)
-        append(&out, "\r\nServer: \(serverName)\r\n")
+        out.append(contentsOf: serverLine)
         if let contentLength {
             if !status.forbidsBody { append(&out, "Content-Length: \(contentLength)\r\n") }
         } else if chunked {
@@ -63,12 +64,13 @@ enum HTTPDate {
         out.append(contentsOf: bytes)
     }
 
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
     static func format(_ seconds: time_t) -> String {
         var t = seconds
         var parts = tm()
         gmtime_r(&t, &parts)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ value: Int32) -> String { String(value).leftPadded(to: 2) }
         return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"

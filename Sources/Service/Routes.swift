@@ -10,14 +10,16 @@ public enum Routes {
         readiness: Readiness, isDraining: @escaping @Sendable () -> Bool, metrics: ServerMetrics
     ) -> Router {
         var router = Router()
-        // Liveness answers from prepared bytes: nothing to compute, nothing to wait on.
+        // Constant answers are prepared once: nothing to compute, nothing to wait on.
         let alive = Response.bytes(Array("{\"status\":\"ok\"}".utf8), contentType: "application/json")
+        let ready = Response.bytes(Array("{\"status\":\"ready\"}".utf8), contentType: "application/json")
+        let version = Result { try Response.json(ServiceVersion.current) }
         router.get("/healthz", execution: .inline) { _ in alive }
         router.get("/readyz", execution: .inline) { _ in
             if let problem = readiness.problem(draining: isDraining()) {
                 throw ServiceError.notReady(reason: problem).httpError
             }
-            return try Response.json(["status": "ready"])
+            return ready
         }
         router.get("/metrics", execution: .inline) { _ in
             Response.bytes(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
@@ -25,9 +27,7 @@ public enum Routes {
         router.get("/openapi.yaml", execution: .inline) { _ in
             Response.bytes(OpenAPIDocument.bytes, contentType: "application/yaml")
         }
-        router.get("/v1/version", execution: .inline) { _ in
-            try Response.json(ServiceVersion.current)
-        }
+        router.get("/v1/version", execution: .inline) { _ in try version.get() }
         return router
     }
 }

@@ -2,13 +2,14 @@
 // by command-line flags. The file's keys mirror Config/server.yaml one to one.
 import Foundation
 import HTTP
+import Logging
 import Yams
 
 public struct ServiceConfiguration: Sendable, Equatable {
     public var server = ServerConfiguration()
     /// Where the service keeps its state; readiness fails when it is not a writable folder.
     public var dataDirectory = "var"
-    public var logLevel = "info"
+    public var logLevel = Logger.Level.info
 
     public init() {}
 
@@ -98,15 +99,15 @@ struct ConfigFile: Decodable {
     var data_dir: String?
 
     func apply(to config: inout ServiceConfiguration, source: String) throws(ConfigError) {
-        func positive(_ key: String, _ value: Int?) throws(ConfigError) -> Int? {
-            guard let value else { return nil }
+        func positive(_ key: String, _ value: Int?, into target: inout Int) throws(ConfigError) {
+            guard let value else { return }
             guard value > 0 else { throw .outOfRange(key: key, value: String(value), expected: "a positive integer") }
-            return value
+            target = value
         }
-        func seconds(_ key: String, _ value: Double?) throws(ConfigError) -> Double? {
-            guard let value else { return nil }
+        func seconds(_ key: String, _ value: Double?, into target: inout Double) throws(ConfigError) {
+            guard let value else { return }
             guard value >= 0, value.isFinite else { throw .outOfRange(key: key, value: String(value), expected: "seconds >= 0") }
-            return value
+            target = value
         }
         if let server {
             if let host = server.host { config.server.host = host }
@@ -114,38 +115,38 @@ struct ConfigFile: Decodable {
                 guard (0...65535).contains(port) else { throw .outOfRange(key: "server.port", value: String(port), expected: "0...65535") }
                 config.server.port = port
             }
-            if let value = try positive("server.max_connections", server.max_connections) { config.server.maxConnections = value }
+            try positive("server.max_connections", server.max_connections, into: &config.server.maxConnections)
             if let workers = server.workers {
                 guard workers >= 0 else { throw .outOfRange(key: "server.workers", value: String(workers), expected: ">= 0 (0: one per core)") }
                 config.server.workers = workers == 0 ? ProcessInfo.processInfo.activeProcessorCount : workers
             }
-            if let value = try positive("server.queue_capacity", server.queue_capacity) { config.server.queueCapacity = value }
-            if let value = try positive("server.retry_after_seconds", server.retry_after_seconds) { config.server.retryAfterSeconds = value }
-            if let value = try seconds("server.drain_timeout_seconds", server.drain_timeout_seconds) { config.server.drainTimeout = value }
-            if let value = try seconds("server.shutdown_delay_seconds", server.shutdown_delay_seconds) { config.server.shutdownDelay = value }
+            try positive("server.queue_capacity", server.queue_capacity, into: &config.server.queueCapacity)
+            try positive("server.retry_after_seconds", server.retry_after_seconds, into: &config.server.retryAfterSeconds)
+            try seconds("server.drain_timeout_seconds", server.drain_timeout_seconds, into: &config.server.drainTimeout)
+            try seconds("server.shutdown_delay_seconds", server.shutdown_delay_seconds, into: &config.server.shutdownDelay)
             if let value = server.access_log { config.server.accessLog = value }
             if let value = server.log_level {
-                let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-                guard levels.contains(value) else {
-                    throw .outOfRange(key: "server.log_level", value: value, expected: levels.joined(separator: ", "))
+                guard let level = Logger.Level(rawValue: value) else {
+                    throw .outOfRange(key: "server.log_level", value: value,
+                                      expected: Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
                 }
-                config.logLevel = value
+                config.logLevel = level
             }
         }
         if let limits {
-            if let value = try positive("limits.max_request_line_bytes", limits.max_request_line_bytes) { config.server.limits.maxRequestLineBytes = value }
-            if let value = try positive("limits.max_header_bytes", limits.max_header_bytes) { config.server.limits.maxHeaderBytes = value }
-            if let value = try positive("limits.max_header_count", limits.max_header_count) { config.server.limits.maxHeaderCount = value }
-            if let value = try positive("limits.max_body_bytes", limits.max_body_bytes) { config.server.limits.maxBodyBytes = value }
-            if let value = try positive("limits.max_chunk_line_bytes", limits.max_chunk_line_bytes) { config.server.limits.maxChunkLineBytes = value }
-            if let value = try positive("limits.max_pipelined_requests", limits.max_pipelined_requests) { config.server.limits.maxPipelinedRequests = value }
+            try positive("limits.max_request_line_bytes", limits.max_request_line_bytes, into: &config.server.limits.maxRequestLineBytes)
+            try positive("limits.max_header_bytes", limits.max_header_bytes, into: &config.server.limits.maxHeaderBytes)
+            try positive("limits.max_header_count", limits.max_header_count, into: &config.server.limits.maxHeaderCount)
+            try positive("limits.max_body_bytes", limits.max_body_bytes, into: &config.server.limits.maxBodyBytes)
+            try positive("limits.max_chunk_line_bytes", limits.max_chunk_line_bytes, into: &config.server.limits.maxChunkLineBytes)
+            try positive("limits.max_pipelined_requests", limits.max_pipelined_requests, into: &config.server.limits.maxPipelinedRequests)
         }
         if let timeouts {
-            if let value = try seconds("timeouts.head_seconds", timeouts.head_seconds) { config.server.timeouts.head = value }
-            if let value = try seconds("timeouts.body_idle_seconds", timeouts.body_idle_seconds) { config.server.timeouts.bodyIdle = value }
-            if let value = try seconds("timeouts.keep_alive_idle_seconds", timeouts.keep_alive_idle_seconds) { config.server.timeouts.keepAliveIdle = value }
-            if let value = try seconds("timeouts.write_seconds", timeouts.write_seconds) { config.server.timeouts.write = value }
-            if let value = try seconds("timeouts.linger_seconds", timeouts.linger_seconds) { config.server.timeouts.linger = value }
+            try seconds("timeouts.head_seconds", timeouts.head_seconds, into: &config.server.timeouts.head)
+            try seconds("timeouts.body_idle_seconds", timeouts.body_idle_seconds, into: &config.server.timeouts.bodyIdle)
+            try seconds("timeouts.keep_alive_idle_seconds", timeouts.keep_alive_idle_seconds, into: &config.server.timeouts.keepAliveIdle)
+            try seconds("timeouts.write_seconds", timeouts.write_seconds, into: &config.server.timeouts.write)
+            try seconds("timeouts.linger_seconds", timeouts.linger_seconds, into: &config.server.timeouts.linger)
         }
         if let dataDir = data_dir { config.dataDirectory = dataDir }
     }

@@ -36,7 +36,7 @@ struct ServeCommand: ParsableCommand {
             settings.server.port = port
         }
         if let dataDir { settings.dataDirectory = dataDir }
-        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

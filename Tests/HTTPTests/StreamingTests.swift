@@ -64,4 +64,31 @@ final class Progress: Sendable {
         hold.release(2)
         for client in held { #expect(try client.readResponse().bodyText == "held") }
     }
+
+    @Test func continueForAPipelinedRequestWaitsForTheStreamToEnd() throws {
+        let hold = Hold()
+        var router = acceptEverythingRouter()
+        router.get("/paused", execution: .inline) { _ in
+            Response(body: .stream { writer in
+                writer.write(Array("first\n".utf8))
+                hold.wait()
+                writer.write(Array("second\n".utf8))
+            })
+        }
+        let server = try TestServer(router: router)
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        try client.send("GET /paused HTTP/1.1\r\nHost: t\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.3)
+        // The next request arrives while the stream is paused with nothing left to write: its
+        // 100 Continue must not land inside the chunked body.
+        try client.send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.3)
+        hold.release(1)
+        let responses = try client.readResponses(2)
+        #expect(responses.map(\.status) == [200, 100])
+        #expect(responses[0].bodyText == "first\nsecond\n")
+        try client.send("hello")
+        #expect(try client.readResponse().bodyText == "received 5 bytes")
+    }
 }
