@@ -126,12 +126,7 @@ public final class SafeTensorsFile {
                 throw SafeTensorsError.truncatedData(tensor: name, needs: offsets[1], fileHas: dataSize)
             }
             let bytes = offsets[1] - offsets[0]
-            // A hostile shape must not overflow the element count.
-            let (elements, overflow) = shape.reduce((1, false)) { partial, dimension in
-                let product = partial.0.multipliedReportingOverflow(by: dimension)
-                return (product.partialValue, partial.1 || product.overflow)
-            }
-            guard !overflow, elements <= bytes, elements * dtype.size == bytes else {
+            guard let elements = Tensor.elementCount(shape), elements <= bytes, elements * dtype.size == bytes else {
                 throw SafeTensorsError.byteCountMismatch(tensor: name, shape: shape, dtype: dtypeName, bytes: bytes)
             }
             entries[name] = Entry(dtype: dtype, shape: shape, range: offsets[0]..<offsets[1])
