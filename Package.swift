@@ -16,7 +16,6 @@ let package = Package(
     name: "dpcl",
     products: [
         .executable(name: "dpcl", targets: ["dpcl"]),
-        .library(name: "Evaluation", targets: ["Evaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

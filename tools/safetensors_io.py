@@ -38,18 +38,12 @@ def write(path, tensors, metadata=None, dtypes=None):
             handle.write(blob)
 
 
-def read_header(path):
-    with open(path, "rb") as handle:
-        (length,) = struct.unpack("<Q", handle.read(8))
-        return json.loads(handle.read(length))
-
-
 def read(path):
     """Every tensor of the file as float32 (F16 and BF16 widened), name -> array."""
-    header = read_header(path)
     with open(path, "rb") as handle:
         (length,) = struct.unpack("<Q", handle.read(8))
-        data = handle.read()[length:]
+        header = json.loads(handle.read(length))
+        data = handle.read()
     tensors = {}
     for name, entry in header.items():
         if name == "__metadata__":

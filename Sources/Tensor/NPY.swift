@@ -66,14 +66,11 @@ public enum NPY {
             }
             shape.append(dimension)
         }
-        let (count, overflow) = shape.reduce((1, false)) { partial, dimension in
-            let product = partial.0.multipliedReportingOverflow(by: dimension)
-            return (product.partialValue, partial.1 || product.overflow)
-        }
         let dataStart = start + headerLength
         let available = bytes.count - dataStart
-        guard !overflow, count <= available / 4 else {
-            throw .truncated(path: path, expectedBytes: overflow ? Int.max : count * 4, actualBytes: available)
+        guard let count = Tensor.elementCount(shape), count <= available / 4 else {
+            // Four bytes an element, counted as one more dimension so that it cannot overflow either.
+            throw .truncated(path: path, expectedBytes: Tensor.elementCount(shape + [4]) ?? Int.max, actualBytes: available)
         }
         return Tensor(shape: shape) { buffer in
             bytes.withUnsafeBytes { raw in

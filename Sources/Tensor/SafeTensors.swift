@@ -18,7 +18,6 @@ public final class SafeTensorsFile {
 
     public let path: String
     public let entries: [String: Entry]
-    public let metadata: [String: String]
     private let base: UnsafeMutableRawPointer
     private let size: Int
     private let dataStart: Int
@@ -44,7 +43,7 @@ public final class SafeTensorsFile {
             let headerLength = Int(UInt64(littleEndian: mapped.loadUnaligned(as: UInt64.self)))
             guard headerLength <= size - 8 else { throw SafeTensorsError.truncatedHeader(path: path, size: size) }
             let header = Data(bytes: mapped + 8, count: headerLength)
-            (entries, metadata) = try Self.parse(header, path: path, dataSize: size - 8 - headerLength)
+            entries = try Self.parse(header, path: path, dataSize: size - 8 - headerLength)
             dataStart = 8 + headerLength
         } catch let error as SafeTensorsError {
             munmap(mapped, size)
@@ -99,17 +98,13 @@ public final class SafeTensorsFile {
         if end > start { madvise(base + start, end - start, Int32(MADV_DONTNEED)) }
     }
 
-    private static func parse(_ header: Data, path: String, dataSize: Int) throws -> ([String: Entry], [String: String]) {
+    private static func parse(_ header: Data, path: String, dataSize: Int) throws -> [String: Entry] {
         guard let object = try JSONSerialization.jsonObject(with: header) as? [String: Any] else {
             throw SafeTensorsError.invalidHeader(path: path, reason: "not a JSON object")
         }
         var entries: [String: Entry] = [:]
-        var metadata: [String: String] = [:]
-        for (name, value) in object {
-            if name == "__metadata__" {
-                metadata = (value as? [String: String]) ?? [:]
-                continue
-            }
+        // `__metadata__` (free-form strings) names no tensor.
+        for (name, value) in object where name != "__metadata__" {
             guard let fields = value as? [String: Any],
                   let dtypeName = fields["dtype"] as? String,
                   let shape = fields["shape"] as? [Int],
@@ -126,16 +121,11 @@ public final class SafeTensorsFile {
                 throw SafeTensorsError.truncatedData(tensor: name, needs: offsets[1], fileHas: dataSize)
             }
             let bytes = offsets[1] - offsets[0]
-            // A hostile shape must not overflow the element count.
-            let (elements, overflow) = shape.reduce((1, false)) { partial, dimension in
-                let product = partial.0.multipliedReportingOverflow(by: dimension)
-                return (product.partialValue, partial.1 || product.overflow)
-            }
-            guard !overflow, elements <= bytes, elements * dtype.size == bytes else {
+            guard let elements = Tensor.elementCount(shape), elements <= bytes, elements * dtype.size == bytes else {
                 throw SafeTensorsError.byteCountMismatch(tensor: name, shape: shape, dtype: dtypeName, bytes: bytes)
             }
             entries[name] = Entry(dtype: dtype, shape: shape, range: offsets[0]..<offsets[1])
         }
-        return (entries, metadata)
+        return entries
     }
 }

@@ -37,6 +37,18 @@ public struct Tensor: Sendable, Equatable {
         try Tensor(shape: newShape, storage: storage)
     }
 
+    /// The element count of a shape read from a file; nil when the product overflows, so
+    /// that a hostile header cannot trap.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            count = product
+        }
+        return count
+    }
+
     /// Rows and columns when the tensor is read as a matrix over its last axis.
     var matrixShape: (rows: Int, columns: Int) {
         let columns = shape.last ?? 1

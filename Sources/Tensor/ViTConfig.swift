@@ -34,8 +34,6 @@ public struct ViTConfig: Codable, Sendable, Equatable {
         case imageStd = "image_std"
     }
 
-    public var headWidth: Int { hiddenSize / numAttentionHeads }
-
     public static func load(from path: String) throws(ModelError) -> ViTConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .configUnreadable(path: path, reason: "no such file or not readable")

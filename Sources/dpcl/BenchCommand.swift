@@ -28,6 +28,14 @@ func percentile(_ values: [Double], _ fraction: Double) -> Double {
 
 func rounded(_ value: Double, _ digits: Double = 100) -> Double { (value * digits).rounded() / digits }
 
+/// One run's JSON object: the size, OpenBLAS's threads and kernel, the median (and with
+/// `p90`, the 90th percentile) milliseconds, and the GFLOP/s of `flops` at the median.
+func printTimings(size: Int, _ times: [Double], flops: Double, p90: Bool) {
+    let median = percentile(times, 0.5)
+    let p90Member = p90 ? #", "p90_ms": \#(rounded(percentile(times, 0.9)))"# : ""
+    print(#"{"size": \#(size), "threads": \#(BLASThreads.current), "kernel": "\#(BLASThreads.kernel)", "median_ms": \#(rounded(median))\#(p90Member), "gflops": \#(rounded(flops / (median / 1000) / 1e9))}"#)
+}
+
 struct BackboneBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backbone",
@@ -53,9 +61,7 @@ struct BackboneBench: ParsableCommand {
         let times = try timings(iterations: iterations, warmUp: warmUp) {
             _ = try model.forward(input, layers: [.final])
         }
-        let median = percentile(times, 0.5)
-        let gflops = model.flops(height: size, width: size) / (median / 1000) / 1e9
-        print(#"{"size": \#(size), "threads": \#(BLASThreads.current), "kernel": "\#(BLASThreads.kernel)", "median_ms": \#(rounded(median)), "p90_ms": \#(rounded(percentile(times, 0.9))), "gflops": \#(rounded(gflops))}"#)
+        printTimings(size: size, times, flops: model.flops(height: size, width: size), p90: true)
     }
 }
 
@@ -74,8 +80,6 @@ struct SGEMMBench: ParsableCommand {
         if let threads { BLASThreads.set(threads) }
         let a = try Tensor(shape: [size, size], storage: (0..<(size * size)).map { Float($0 % 17) / 17 })
         let times = try timings(iterations: iterations, warmUp: 2) { _ = try Ops.matmul(a, a) }
-        let median = percentile(times, 0.5)
-        let gflops = 2 * pow(Double(size), 3) / (median / 1000) / 1e9
-        print(#"{"size": \#(size), "threads": \#(BLASThreads.current), "kernel": "\#(BLASThreads.kernel)", "median_ms": \#(rounded(median)), "gflops": \#(rounded(gflops))}"#)
+        printTimings(size: size, times, flops: 2 * pow(Double(size), 3), p90: false)
     }
 }

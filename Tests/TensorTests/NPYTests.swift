@@ -43,4 +43,12 @@ import Testing
         bytes.removeLast(5)
         #expect(throws: NPYError.truncated(path: "x", expectedBytes: 16, actualBytes: 11)) { try NPY.decode(bytes, path: "x") }
     }
+
+    /// Shapes whose element or byte count overflows an Int are a truncated file, not a trap.
+    @Test(arguments: ["(2305843009213693952,)", "(4294967296, 4294967296)"])
+    func rejectsShapesTooLargeToCount(shape: String) throws {
+        let header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }\n"
+        let bytes = NPY.magic + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + [0, 0, 0, 0]
+        #expect(throws: NPYError.truncated(path: "x", expectedBytes: Int.max, actualBytes: 4)) { try NPY.decode(bytes, path: "x") }
+    }
 }

@@ -28,6 +28,26 @@ struct DocumentCursor {
         guard try reader.enterArray() else { throw fail(path(), .wrongType(expected: "an array", found: try reader.peekKind())) }
     }
 
+    /// Walks the array at `path`, entering each element as an object; `body` gets the
+    /// element's path and reads its members.
+    func forEachObject(in path: JSONPath, _ body: (_ elementPath: JSONPath) throws -> Void) throws {
+        try enterArray(path)
+        var first = true
+        var index = 0
+        while try reader.nextElement(&first) {
+            let elementPath = path.appending(.index(index))
+            try enterObject(elementPath)
+            try body(elementPath)
+            index += 1
+        }
+    }
+
+    /// Calls `body` once per member of the object just entered, its key in `reader.stringBytes`.
+    func forEachMember(_ body: () throws -> Void) throws {
+        var first = true
+        while try reader.nextMember(&first) { try body() }
+    }
+
     func string(_ path: @autoclosure () -> JSONPath) throws -> String {
         guard let text = try reader.readString() else {
             throw fail(path(), .wrongType(expected: "a string", found: try reader.peekKind()))

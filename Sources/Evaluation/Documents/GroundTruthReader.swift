@@ -21,9 +21,8 @@ public enum GroundTruthReader {
         var raw = RawBenchmark()
         try cursor.located(JSONPath()) {
             try cursor.enterObject(JSONPath())
-            var first = true
-            while try cursor.reader.nextMember(&first) {
-                let reader = cursor.reader
+            let reader = cursor.reader
+            try cursor.forEachMember {
                 if reader.stringIs("format") {
                     raw.format = try cursor.string(JSONPath([.key("format")]))
                 } else if reader.stringIs("name") {
@@ -46,16 +45,10 @@ public enum GroundTruthReader {
     }
 
     private static func readCategories(_ cursor: DocumentCursor, into raw: inout RawBenchmark) throws {
-        let base = JSONPath([.key("categories")])
-        try cursor.enterArray(base)
-        var first = true
-        while try cursor.reader.nextElement(&first) {
-            let path = base.appending(.index(raw.categories.count))
-            try cursor.enterObject(path)
+        try cursor.forEachObject(in: JSONPath([.key("categories")])) { path in
             var name: String?
             var keypoints: [String]?
-            var firstMember = true
-            while try cursor.reader.nextMember(&firstMember) {
+            try cursor.forEachMember {
                 if cursor.reader.stringIs("name") {
                     name = try cursor.string(path.appending(.key("name")))
                 } else if cursor.reader.stringIs("keypoints") {
@@ -78,17 +71,11 @@ public enum GroundTruthReader {
     }
 
     private static func readImages(_ cursor: DocumentCursor, into raw: inout RawBenchmark) throws {
-        let base = JSONPath([.key("images")])
-        try cursor.enterArray(base)
-        var first = true
-        while try cursor.reader.nextElement(&first) {
-            let path = base.appending(.index(raw.images.count))
-            try cursor.enterObject(path)
+        try cursor.forEachObject(in: JSONPath([.key("images")])) { path in
             var id: String?
             var width: Double?
             var height: Double?
-            var firstMember = true
-            while try cursor.reader.nextMember(&firstMember) {
+            try cursor.forEachMember {
                 if cursor.reader.stringIs("id") {
                     id = try cursor.identifier(path.appending(.key("id")))
                 } else if cursor.reader.stringIs("width") {
@@ -114,16 +101,10 @@ public enum GroundTruthReader {
     }
 
     private static func readInstances(_ cursor: DocumentCursor, into raw: inout RawBenchmark) throws {
-        let base = JSONPath([.key("instances")])
-        try cursor.enterArray(base)
-        var first = true
-        while try cursor.reader.nextElement(&first) {
-            let path = base.appending(.index(raw.instances.count))
-            try cursor.enterObject(path)
+        let reader = cursor.reader
+        try cursor.forEachObject(in: JSONPath([.key("instances")])) { path in
             var instance = RawInstance()
-            var firstMember = true
-            while try cursor.reader.nextMember(&firstMember) {
-                let reader = cursor.reader
+            try cursor.forEachMember {
                 if reader.stringIs("id") {
                     instance.id = try cursor.integer(path.appending(.key("id")))
                 } else if reader.stringIs("image") {
@@ -192,16 +173,10 @@ public enum GroundTruthReader {
     }
 
     private static func readPairs(_ cursor: DocumentCursor, into raw: inout RawBenchmark) throws {
-        let base = JSONPath([.key("pairs")])
-        try cursor.enterArray(base)
-        var first = true
-        while try cursor.reader.nextElement(&first) {
-            let path = base.appending(.index(raw.pairs.count))
-            try cursor.enterObject(path)
+        let reader = cursor.reader
+        try cursor.forEachObject(in: JSONPath([.key("pairs")])) { path in
             var pair = RawPair()
-            var firstMember = true
-            while try cursor.reader.nextMember(&firstMember) {
-                let reader = cursor.reader
+            try cursor.forEachMember {
                 if reader.stringIs("id") {
                     pair.id = try cursor.identifier(path.appending(.key("id")))
                 } else if reader.stringIs("category") {

@@ -75,18 +75,9 @@ struct RawBenchmark {
             guard labelled.count == expected else {
                 throw fail(path.appending(.key("keypoints")), .wrongKeypointCount(found: labelled.count, expected: expected))
             }
-            var mask: RLE?
-            if let segmentation = instance.mask {
-                let imageSize = [Int(images[image].height), Int(images[image].width)]
-                if let size = segmentation.sizeArray, size != imageSize {
-                    throw fail(path.appending(.key("segmentation"), .key("size")), .maskSizeMismatch(found: size, expected: imageSize))
-                }
-                do throws(MaskError) {
-                    mask = try segmentation.rle(height: imageSize[0], width: imageSize[1])
-                } catch {
-                    throw fail(path.appending(.key("segmentation")), .invalidMask(error.description))
-                }
-            }
+            let mask = try instance.mask?.rle(
+                imageSize: [Int(images[image].height), Int(images[image].width)], role: .groundTruth,
+                at: path.appending(.key("segmentation")))
             let key = image * categories.count + category
             let set: Int
             if let existing = setIndex[key] {

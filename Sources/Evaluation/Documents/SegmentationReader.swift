@@ -1,6 +1,6 @@
 // Reads a `segmentation` value (COCO RLE with compressed or integer counts, or polygons)
-// off the token stream into the imaging module's Segmentation, so a bad mask is reported
-// at its JSON path.
+// off the token stream into the imaging module's Segmentation, and checks it against its
+// image, so that a bad mask is reported at its JSON path.
 import Imaging
 
 extension DocumentCursor {
@@ -86,6 +86,17 @@ extension DocumentCursor {
 }
 
 extension Segmentation {
-    /// `[height, width]` for RLE; nil for polygons, which carry no size.
-    var sizeArray: [Int]? { declaredSize.map { [$0.height, $0.width] } }
+    /// The mask as runs at its image's `[height, width]`: a declared size that differs, or a
+    /// mask that cannot be decoded or rasterised, is an error at `path` of `role`'s document.
+    func rle(imageSize: [Int], role: DocumentRole, at path: JSONPath) throws -> RLE {
+        if let declared = declaredSize, [declared.height, declared.width] != imageSize {
+            throw InputError(role, path.appending(.key("size")),
+                             .maskSizeMismatch(found: [declared.height, declared.width], expected: imageSize))
+        }
+        do throws(MaskError) {
+            return try rle(height: imageSize[0], width: imageSize[1])
+        } catch {
+            throw InputError(role, path, .invalidMask(error.description))
+        }
+    }
 }

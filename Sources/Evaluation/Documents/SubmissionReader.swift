@@ -112,36 +112,41 @@ public enum SubmissionReader {
 
     private static func readEntry(_ cursor: DocumentCursor, into entry: inout PairEntry) throws {
         let reader = cursor.reader
+        let pair = entry.index
         try cursor.enterObject(entry.path())
         var first = true
         while try reader.nextMember(&first) {
             if reader.stringIs("pair") {
                 entry.pair = try cursor.identifier(entry.path(.key("pair")))
             } else if reader.stringIs("matches") {
-                if try reader.readNull() { continue }
-                try cursor.enterArray(entry.path(.key("matches")))
-                var firstMatch = true
-                while try reader.nextElement(&firstMatch) {
-                    guard entry.matches.count < maximumMatchesPerPair else {
-                        throw cursor.fail(entry.path(.key("matches")),
-                                          .invalidValue("more than \(maximumMatchesPerPair) matches in one pair"))
-                    }
-                    entry.matches.append(try readMatch(cursor, pair: entry.index, index: entry.matches.count))
+                try readList(cursor, pair: pair, "matches", limit: maximumMatchesPerPair, into: &entry.matches) {
+                    try readMatch(cursor, pair: pair, index: $0)
                 }
             } else if reader.stringIs("instances") {
-                if try reader.readNull() { continue }
-                try cursor.enterArray(entry.path(.key("instances")))
-                var firstInstance = true
-                while try reader.nextElement(&firstInstance) {
-                    guard entry.instances.count < maximumInstancesPerPair else {
-                        throw cursor.fail(entry.path(.key("instances")),
-                                          .invalidValue("more than \(maximumInstancesPerPair) instances in one pair"))
-                    }
-                    entry.instances.append(try readInstance(cursor, pair: entry.index, index: entry.instances.count))
+                try readList(cursor, pair: pair, "instances", limit: maximumInstancesPerPair, into: &entry.instances) {
+                    try readInstance(cursor, pair: pair, index: $0)
                 }
             } else {
                 try reader.skipValue()
             }
+        }
+    }
+
+    /// `pairs[pair].<section>`: null (nothing) or an array of at most `limit` elements, each
+    /// read by `readElement` from its index; the limit keeps one entry from exhausting memory.
+    @inline(__always)
+    private static func readList<Element>(
+        _ cursor: DocumentCursor, pair: Int, _ section: String, limit: Int, into list: inout [Element],
+        _ readElement: (_ index: Int) throws -> Element
+    ) throws {
+        let reader = cursor.reader
+        if try reader.readNull() { return }
+        func path() -> JSONPath { JSONPath([.key("pairs"), .index(pair), .key(section)]) }
+        try cursor.enterArray(path())
+        var first = true
+        while try reader.nextElement(&first) {
+            guard list.count < limit else { throw cursor.fail(path(), .invalidValue("more than \(limit) \(section) in one pair")) }
+            list.append(try readElement(list.count))
         }
     }
 

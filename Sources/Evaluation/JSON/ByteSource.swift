@@ -83,11 +83,12 @@ public func openByteSource(path: String) throws -> ByteSource {
     var magic: [UInt8] = [0, 0]
     let count = try magic.withUnsafeMutableBufferPointer { try file.read(into: $0.baseAddress!, capacity: 2) }
     let prefix = Array(magic.prefix(count))
+    let whole = PrefixedByteSource(prefix: prefix, upstream: file)
     if prefix == [0x1F, 0x8B] {
         // Inflation is as costly as parsing: on its own thread the two overlap.
-        return PrefetchingByteSource(upstream: try GzipByteSource(upstream: file, prefix: prefix))
+        return PrefetchingByteSource(upstream: try GzipByteSource(upstream: whole))
     }
-    return PrefixedByteSource(prefix: prefix, upstream: file)
+    return whole
 }
 
 /// Hands back bytes already consumed while sniffing the format, then the rest.

@@ -7,15 +7,12 @@ public final class GzipByteSource: ByteSource {
     private var stream = z_stream()
     private let input: UnsafeMutablePointer<UInt8>
     private let inputCapacity = 1 << 18
-    private var pendingPrefix: [UInt8]
     private var upstreamEnded = false
     private var memberEnded = false
     private var sawData = false
 
-    /// `prefix`: bytes already read from `upstream` (the sniffed magic number).
-    public init(upstream: ByteSource, prefix: [UInt8] = []) throws {
+    public init(upstream: ByteSource) throws {
         self.upstream = upstream
-        pendingPrefix = prefix
         input = .allocate(capacity: inputCapacity)
         // 15 + 32: the largest window, with gzip or zlib headers detected automatically.
         let status = inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
@@ -31,13 +28,7 @@ public final class GzipByteSource: ByteSource {
     }
 
     private func refillInput() throws {
-        var count = 0
-        if !pendingPrefix.isEmpty {
-            count = pendingPrefix.count
-            pendingPrefix.withUnsafeBufferPointer { input.update(from: $0.baseAddress!, count: count) }
-            pendingPrefix = []
-        }
-        count += try upstream.read(into: input + count, capacity: inputCapacity - count)
+        let count = try upstream.read(into: input, capacity: inputCapacity)
         if count == 0 { upstreamEnded = true }
         stream.next_in = input
         stream.avail_in = uInt(count)

@@ -6,16 +6,11 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
         case index(Int)
     }
 
-    public private(set) var components: [Component]
+    public let components: [Component]
 
     public init(_ components: [Component] = []) {
         self.components = components
-        self.components.reserveCapacity(8)
     }
-
-    public mutating func push(_ key: String) { components.append(.key(key)) }
-    public mutating func push(index: Int) { components.append(.index(index)) }
-    public mutating func pop() { components.removeLast() }
 
     /// A copy with more components appended.
     public func appending(_ more: Component...) -> JSONPath {

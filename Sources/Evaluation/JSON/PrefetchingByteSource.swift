@@ -13,7 +13,6 @@ public final class PrefetchingByteSource: ByteSource {
         var filled: [(block: UnsafeMutablePointer<UInt8>, count: Int)] = []
         var failure: Error?
         var cancelled = false
-        var finished = false
         let all: [UnsafeMutablePointer<UInt8>]
 
         init(upstream: ByteSource, blockSize: Int, blocks: Int) {
@@ -48,7 +47,6 @@ public final class PrefetchingByteSource: ByteSource {
                 if let error { failure = error }
                 filled.append((block, count))
                 let done = count == 0 || error != nil
-                if done { finished = true }
                 condition.broadcast()
                 condition.unlock()
                 if done { return }

@@ -30,16 +30,22 @@ struct GroupScorer {
         let keypointCount = benchmark.categories[pair.category].keypoints.count
         let groupCount = sourceSet.instances.count * keypointCount
         let scale = benchmark.images[pair.target].scale
+        let benchmark = benchmark
+        /// The match's group; nil where its source keypoint is unlabelled or the target has
+        /// no truth for that keypoint.
+        func group(of match: SubmittedMatch) -> Int? {
+            guard benchmark.isLabelled(instance: sourceSet.instances[match.sourceInstance], keypoint: match.keypoint),
+                  truth.truthCount(keypoint: match.keypoint) > 0 else { return nil }
+            return match.sourceInstance * keypointCount + match.keypoint
+        }
 
         // Counting sort of the matches by group; those in no group are counted and dropped.
         groupStart.removeAll(keepingCapacity: true)
         groupStart.append(contentsOf: repeatElement(0, count: groupCount + 1))
         var ignored = 0
         for match in matches {
-            let instance = sourceSet.instances[match.sourceInstance]
-            if benchmark.isLabelled(instance: instance, keypoint: match.keypoint)
-                && truth.truthCount(keypoint: match.keypoint) > 0 {
-                groupStart[match.sourceInstance * keypointCount + match.keypoint + 1] += 1
+            if let group = group(of: match) {
+                groupStart[group + 1] += 1
             } else {
                 ignored += 1
             }
@@ -50,10 +56,7 @@ struct GroupScorer {
         order.append(contentsOf: repeatElement(0, count: matches.count - ignored))
         // groupStart[g] is advanced while filling, then restored by a shift.
         for (index, match) in matches.enumerated() {
-            let instance = sourceSet.instances[match.sourceInstance]
-            guard benchmark.isLabelled(instance: instance, keypoint: match.keypoint),
-                  truth.truthCount(keypoint: match.keypoint) > 0 else { continue }
-            let group = match.sourceInstance * keypointCount + match.keypoint
+            guard let group = group(of: match) else { continue }
             order[groupStart[group]] = index
             groupStart[group] += 1
         }

@@ -24,15 +24,9 @@ struct MaskScorer {
         let expected = [Int(image.height), Int(image.width)]
         for (index, instance) in entry.instances.enumerated() {
             guard let segmentation = instance.mask else { continue }
-            let path = PairEntry.path(pair: entry.index, "instances", index, "segmentation")
-            if let size = segmentation.sizeArray, size != expected {
-                throw InputError(.submission, path.appending(.key("size")), .maskSizeMismatch(found: size, expected: expected))
-            }
-            do throws(MaskError) {
-                predicted.append(try segmentation.rle(height: expected[0], width: expected[1]))
-            } catch {
-                throw InputError(.submission, path, .invalidMask(error.description))
-            }
+            predicted.append(try segmentation.rle(
+                imageSize: expected, role: .submission,
+                at: PairEntry.path(pair: entry.index, "instances", index, "segmentation")))
         }
         if !predicted.isEmpty { sawMasks = true }
     }

@@ -9,11 +9,15 @@ public enum ScoresDocument {
     public static func alphaKey(_ alpha: Double) -> String {
         let hundredths = (alpha * 100).rounded()
         if hundredths / 100 == alpha, hundredths >= 0, hundredths < 1e15 {
-            let whole = Int(hundredths) / 100
-            let fraction = Int(hundredths) % 100
-            return "\(whole)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+            return twoDecimals(hundredths: Int(hundredths))
         }
         return "\(alpha)"
+    }
+
+    /// A count of hundredths (≥ 0) written with two decimals: 5 → "0.05".
+    static func twoDecimals(hundredths: Int) -> String {
+        let fraction = hundredths % 100
+        return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
     }
 
     public static func json(_ scores: Scores) -> String {

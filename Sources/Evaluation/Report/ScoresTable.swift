@@ -25,9 +25,7 @@ public enum ScoresTable {
 
     static func percent(_ value: Double?) -> String {
         guard let value else { return "-" }
-        let hundredths = Int((value * 10_000).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+        return ScoresDocument.twoDecimals(hundredths: Int((value * 10_000).rounded()))
     }
 
     /// Left-aligned first column, right-aligned numbers, columns as wide as their widest cell.
