@@ -55,6 +55,7 @@ let package = Package(
         // The metric (mPCK / recall / F1 / mIoU), the Hungarian solver and the streaming
         // readers of benchmark and prediction files; no HTTP, SQL or model code.
         .target(name: "Evaluation", dependencies: ["Imaging", "CZlib"]),
+
         // The inference engine: tensors on OpenBLAS, safetensors weights, the ViT backbone.
         // Knows nothing of HTTP or images: its input is an already normalised float array.
         // Optimised in debug builds too: its SIMD kernels are ~50x slower unoptimised, which
