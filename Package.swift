@@ -66,6 +66,15 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
 
+        // The DPCL pipeline: features (cached by pixel hash), optional decoder, cost volume,
+        // heatmaps, peaks, co-segmentation and grouping. No HTTP, SQL or evaluation code.
+        // Optimised in debug builds too, as Tensor is: the tests run whole pairs through it.
+        .target(
+            name: "Matching",
+            dependencies: ["Tensor", "Imaging", "COpenBLAS", "CCrypto"],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
+
         // The hand-rolled HTTP/1.1 server: sockets, Dispatch, parser, router. No DPCL here.
         .target(
             name: "HTTP",
@@ -104,6 +113,7 @@ let package = Package(
                 "Evaluation",
                 "Imaging",
                 "Tensor",
+                "Matching",
                 "Service",
                 "HTTP",
                 .product(name: "Logging", package: "swift-log"),

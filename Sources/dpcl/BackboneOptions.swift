@@ -1,6 +1,7 @@
 // Command-line options shared by the commands that load the backbone.
 import ArgumentParser
 import Foundation
+import Matching
 import Tensor
 
 struct BackboneOptions: ParsableArguments {
@@ -14,12 +15,24 @@ struct BackboneOptions: ParsableArguments {
     @Option(help: "Directory of the weight files (default: $DPCL_MODEL_DIR or ~/.cache/dpcl/models).")
     var modelDir: String?
 
-    func load() throws -> DINOv2 {
-        let path = modelConfig
+    /// The model config file in use.
+    var configPath: String {
+        modelConfig
             ?? Self.defaultConfigs.first { FileManager.default.fileExists(atPath: $0) }
             ?? Self.defaultConfigs[0]
-        let config = try ViTConfig.load(from: path)
+    }
+
+    func load() throws -> DINOv2 {
+        let config = try ViTConfig.load(from: configPath)
         let directory = modelDir ?? ModelDirectory.path()
         return try DINOv2.load(config: config, weightsPath: directory + "/" + config.weights)
+    }
+}
+
+extension BackboneOptions {
+    /// The backbone with the matcher settings of the same model config.
+    func loadMatcher() throws -> Matcher {
+        let model = try load()
+        return try Matcher(model: model, config: try MatcherConfig.load(from: configPath), name: model.config.name)
     }
 }

@@ -7,7 +7,7 @@ struct DPCL: ParsableCommand {
         commandName: "dpcl",
         abstract: "Multi-instance semantic correspondence: the DPCL matcher and its benchmark service.",
         subcommands: [
-            ServeCommand.self, DoctorCommand.self, EvalCommand.self, EmbedCommand.self,
+            ServeCommand.self, MatchCommand.self, DoctorCommand.self, EvalCommand.self, EmbedCommand.self,
             MasksCommand.self, BenchCommand.self,
         ]
     )

@@ -1,0 +1,94 @@
+// The source-mask prior: a target patch is foreground when its nearest labelled source
+// patches (by cosine) mostly lie inside the source instances.
+import COpenBLAS
+import Imaging
+
+enum Foreground {
+    /// Per source patch: 1 when its centre is inside an instance (its mask, else its box),
+    /// 0 when outside every instance box enlarged by `margin`, −1 (ignored) in between.
+    static func sourceLabels(_ geometry: InputGeometry, instances: [SourceInstance], margin: Double) -> [Int8] {
+        let (gw, gh) = (geometry.gridWidth, geometry.gridHeight)
+        let width = geometry.imageWidth, height = geometry.imageHeight
+        let masks = instances.map { $0.mask.map { $0.rowMajorMask() } }
+        let boxes = instances.map(\.extent)
+        var labels = [Int8](repeating: 0, count: gw * gh)
+        for i in 0..<gh {
+            let y = (Double(i) + 0.5) / geometry.sy
+            for j in 0..<gw {
+                let x = (Double(j) + 0.5) / geometry.sx
+                let px = min(width - 1, Int(x)), py = min(height - 1, Int(y))
+                var label: Int8 = 0
+                for (index, box) in boxes.enumerated() {
+                    let inside: Bool
+                    if let mask = masks[index] {
+                        inside = mask[py * width + px] != 0
+                    } else {
+                        inside = x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height
+                    }
+                    if inside { label = 1; break }
+                    let mx = margin * box.width, my = margin * box.height
+                    if x >= box.x - mx && x <= box.x + box.width + mx && y >= box.y - my && y <= box.y + box.height + my {
+                        label = -1
+                    }
+                }
+                labels[i * gw + j] = label
+            }
+        }
+        // An instance smaller than a patch has no patch centre inside it: its keypoints'
+        // patches stand for it.
+        if !labels.contains(1) {
+            for instance in instances {
+                for point in instance.keypoints where point.isLabelled {
+                    let i = min(gh - 1, Int(point.y * geometry.sy)), j = min(gw - 1, Int(point.x * geometry.sx))
+                    labels[i * gw + j] = 1
+                }
+            }
+        }
+        return labels
+    }
+
+    /// p_fg per target patch: the share of label-1 patches among the `neighbours` labelled
+    /// source patches of highest cosine. Both maps must be L2-normalised.
+    static func probability(source: FeatureMap, labels: [Int8], target: FeatureMap, neighbours: Int) -> [Float] {
+        let labelled = labels.indices.filter { labels[$0] >= 0 }
+        let targets = target.geometry.patches
+        guard labelled.contains(where: { labels[$0] == 1 }) else { return [Float](repeating: 0, count: targets) }
+        guard labelled.contains(where: { labels[$0] == 0 }) else { return [Float](repeating: 1, count: targets) }
+        let c = source.channels
+        var gathered = [Float](repeating: 0, count: labelled.count * c)
+        source.values.withUnsafeBufferPointer { values in
+            for (row, patch) in labelled.enumerated() {
+                for j in 0..<c { gathered[row * c + j] = values[patch * c + j] }
+            }
+        }
+        let n = labelled.count
+        var similarity = [Float](repeating: 0, count: targets * n)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(targets), Int32(n), Int32(c), 1,
+                    target.values, Int32(c), gathered, Int32(c), 0, &similarity, Int32(n))
+        let k = min(neighbours, n)
+        let isForeground = labelled.map { labels[$0] == 1 }
+        var result = [Float](repeating: 0, count: targets)
+        var best = [(Float, Bool)](repeating: (-.infinity, false), count: k)
+        similarity.withUnsafeBufferPointer { s in
+            for t in 0..<targets {
+                for index in 0..<k { best[index] = (-.infinity, false) }
+                let row = s.baseAddress! + t * n
+                for index in 0..<n {
+                    let value = row[index]
+                    guard value > best[k - 1].0 else { continue }
+                    // Insertion into the k best, kept sorted in descending order.
+                    var slot = k - 1
+                    while slot > 0 && best[slot - 1].0 < value {
+                        best[slot] = best[slot - 1]
+                        slot -= 1
+                    }
+                    best[slot] = (value, isForeground[index])
+                }
+                var count = 0
+                for entry in best where entry.1 { count += 1 }
+                result[t] = Float(count) / Float(k)
+            }
+        }
+        return result
+    }
+}

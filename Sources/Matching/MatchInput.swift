@@ -1,0 +1,175 @@
+// What the matcher is given for one pair: the two decoded images and the source instances
+// of the category (keypoints, optional masks and boxes). The target's annotations never
+// enter: the matcher sees the target's pixels only.
+import Imaging
+
+/// One keypoint of a source instance; `visibility` 0 means not labelled.
+public struct SourceKeypoint: Sendable, Hashable {
+    public var x: Double
+    public var y: Double
+    public var visibility: Int
+
+    public init(x: Double, y: Double, visibility: Int) {
+        self.x = x
+        self.y = y
+        self.visibility = visibility
+    }
+
+    public var isLabelled: Bool { visibility > 0 }
+}
+
+public struct SourceInstance: Sendable {
+    public var id: Int
+    /// One entry per keypoint of the category, in the category's order.
+    public var keypoints: [SourceKeypoint]
+    /// The instance mask at the source image's size, when known.
+    public var mask: RLE?
+    /// The instance box, used where there is no mask.
+    public var box: BoundingBox?
+
+    public init(id: Int, keypoints: [SourceKeypoint], mask: RLE? = nil, box: BoundingBox? = nil) {
+        self.id = id
+        self.keypoints = keypoints
+        self.mask = mask
+        self.box = box
+    }
+
+    /// The mask's box, else the given box, else the box of the labelled keypoints.
+    var extent: BoundingBox {
+        if let mask, mask.area > 0 { return mask.bbox }
+        if let box, box.width > 0, box.height > 0 { return box }
+        let labelled = keypoints.filter(\.isLabelled)
+        let xs = labelled.map(\.x), ys = labelled.map(\.y)
+        guard let x0 = xs.min(), let x1 = xs.max(), let y0 = ys.min(), let y1 = ys.max() else {
+            return BoundingBox(x: 0, y: 0, width: 0, height: 0)
+        }
+        return BoundingBox(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+    }
+}
+
+public struct PairInput: Sendable {
+    public var source: RGBImage
+    public var target: RGBImage
+    public var instances: [SourceInstance]
+
+    public init(source: RGBImage, target: RGBImage, instances: [SourceInstance]) {
+        self.source = source
+        self.target = target
+        self.instances = instances
+    }
+
+    /// Checks what the pipeline relies on; the first problem is thrown in the user's terms.
+    public func validate() throws(MatchInputError) {
+        guard !instances.isEmpty else { throw .noInstances }
+        var seen = Set<Int>()
+        var labelled = 0
+        for instance in instances {
+            guard seen.insert(instance.id).inserted else { throw .duplicateInstance(id: instance.id) }
+            for (index, point) in instance.keypoints.enumerated() where point.isLabelled {
+                guard point.x.isFinite, point.y.isFinite,
+                      (0...Double(source.width)).contains(point.x), (0...Double(source.height)).contains(point.y) else {
+                    throw .keypointOutsideImage(instance: instance.id, keypoint: index, x: point.x, y: point.y,
+                                                width: source.width, height: source.height)
+                }
+                labelled += 1
+            }
+            if let mask = instance.mask, mask.width != source.width || mask.height != source.height {
+                throw .maskSize(instance: instance.id, expected: MaskSize(height: source.height, width: source.width),
+                                found: mask.size)
+            }
+        }
+        guard labelled > 0 else { throw .noLabelledKeypoint }
+    }
+}
+
+/// Per-request overrides of the model config's matcher settings.
+public struct MatchOptions: Sendable, Equatable, Decodable {
+    public var threshold: Double?
+    public var nmsRadius: Double?
+    public var maxMatches: Int?
+    /// Long side of the backbone input.
+    public var size: Int?
+    public var layer: Int?
+    public var closedLoop: Bool?
+
+    public init(threshold: Double? = nil, nmsRadius: Double? = nil, maxMatches: Int? = nil, size: Int? = nil,
+                layer: Int? = nil, closedLoop: Bool? = nil) {
+        self.threshold = threshold
+        self.nmsRadius = nmsRadius
+        self.maxMatches = maxMatches
+        self.size = size
+        self.layer = layer
+        self.closedLoop = closedLoop
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case threshold, nmsRadius = "nms_radius", maxMatches = "max_matches", size, layer, closedLoop = "closed_loop"
+    }
+
+    /// `config` with these overrides, each checked against its allowed range.
+    public func applied(to config: MatcherConfig, patchSize: Int, depth: Int, maxSide: Int) throws(MatchInputError) -> MatcherConfig {
+        var config = config
+        if let threshold {
+            guard (0...1).contains(threshold) else { throw .option(name: "threshold", problem: "must be in 0...1") }
+            config.peaks.threshold = threshold
+        }
+        if let nmsRadius {
+            guard (0...1).contains(nmsRadius) else { throw .option(name: "nms_radius", problem: "must be in 0...1 (a fraction of the target's long side)") }
+            config.peaks.nmsRadius = nmsRadius
+        }
+        if let maxMatches {
+            guard (1...1000).contains(maxMatches) else { throw .option(name: "max_matches", problem: "must be in 1...1000") }
+            config.peaks.maxMatches = maxMatches
+        }
+        if let size {
+            guard size % patchSize == 0, (patchSize...maxSide).contains(size) else {
+                throw .option(name: "size", problem: "must be a multiple of \(patchSize) in \(patchSize)...\(maxSide)")
+            }
+            config.longSide = size
+        }
+        if let layer {
+            guard (0..<depth).contains(layer) else { throw .option(name: "layer", problem: "must be in 0...\(depth - 1)") }
+            config.layer = layer
+        }
+        if let closedLoop { config.closedLoop.enabled = closedLoop }
+        return config
+    }
+}
+
+public enum MatchInputError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noInstances
+    case duplicateInstance(id: Int)
+    case keypointOutsideImage(instance: Int, keypoint: Int, x: Double, y: Double, width: Int, height: Int)
+    case maskSize(instance: Int, expected: MaskSize, found: MaskSize)
+    case noLabelledKeypoint
+    case keypointCount(instance: Int, expected: Int, found: Int)
+    case badKeypoint(instance: Int, keypoint: Int, problem: String)
+    case unknownMaskID(id: Int, known: [Int])
+    case mask(instance: Int, problem: String)
+    case option(name: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case .noInstances:
+            "annotations list no source instance"
+        case .duplicateInstance(let id):
+            "source instance id \(id) appears twice"
+        case .keypointOutsideImage(let instance, let keypoint, let x, let y, let width, let height):
+            "keypoint \(keypoint) of source instance \(instance) at (\(x), \(y)) is outside the \(width)x\(height) source image"
+        case .maskSize(let instance, let expected, let found):
+            "mask of source instance \(instance) is \(found) but the source image is \(expected) ([height, width])"
+        case .noLabelledKeypoint:
+            "no source instance has a labelled keypoint (v > 0)"
+        case .keypointCount(let instance, let expected, let found):
+            "source instance \(instance) has \(found) keypoints but the category lists \(expected)"
+        case .badKeypoint(let instance, let keypoint, let problem):
+            "keypoint \(keypoint) of source instance \(instance): \(problem)"
+        case .unknownMaskID(let id, let known):
+            "source_masks holds id \(id), which annotations do not list (instances: \(known.map(String.init).joined(separator: ", ")))"
+        case .mask(let instance, let problem):
+            "segmentation of source instance \(instance): \(problem)"
+        case .option(let name, let problem):
+            "option \(name) \(problem)"
+        }
+    }
+}

@@ -1,0 +1,220 @@
+// The DPCL pipeline as one call: a pair in, one `pairs[]` entry out, with stage timings.
+// Synchronous and pure apart from the feature cache; the caller owns concurrency.
+import COpenBLAS
+import Imaging
+import Tensor
+
+public final class Matcher: Sendable {
+    public let model: DINOv2
+    public let config: MatcherConfig
+    public let cache: FeatureCache
+    /// The name the answers carry (the model config's `name`).
+    public let name: String
+    /// Largest `size` option accepted.
+    public static let maxInputSide = 1792
+
+    public init(model: DINOv2, config: MatcherConfig, name: String) throws(MatcherConfigError) {
+        if let problem = config.problem(patchSize: model.config.patchSize) {
+            throw .invalid(path: name, problem: problem)
+        }
+        guard config.layer < model.config.numHiddenLayers else {
+            throw .invalid(path: name, problem: "layer \(config.layer) does not exist: the backbone has blocks 0...\(model.config.numHiddenLayers - 1)")
+        }
+        self.model = model
+        self.config = config
+        self.name = name
+        cache = FeatureCache(capacityBytes: config.featureCacheMB << 20)
+    }
+
+    /// The settings one request runs with.
+    public func settings(_ options: MatchOptions) throws(MatchInputError) -> MatcherConfig {
+        try options.applied(to: config, patchSize: model.config.patchSize, depth: model.config.numHiddenLayers,
+                            maxSide: Self.maxInputSide)
+    }
+
+    public func match(_ input: PairInput, options: MatchOptions = MatchOptions()) throws -> MatchReport {
+        try input.validate()
+        let config = try settings(options)
+        let patch = model.config.patchSize
+        var timings = StageTimings()
+        let sourceGeometry = InputGeometry(imageWidth: input.source.width, imageHeight: input.source.height,
+                                           longSide: config.longSide, patch: patch)
+        let targetGeometry = InputGeometry(imageWidth: input.target.width, imageHeight: input.target.height,
+                                           longSide: config.longSide, patch: patch)
+        var start = ContinuousClock.now
+        let (sourceRaw, sourceCached) = try features(input.source, sourceGeometry, layer: config.layer)
+        timings.record("source_features", since: start)
+        start = ContinuousClock.now
+        let (targetRaw, targetCached) = try features(input.target, targetGeometry, layer: config.layer)
+        timings.record("target_features", since: start)
+
+        start = ContinuousClock.now
+        let source = sourceRaw.normalised(), target = targetRaw.normalised()
+        let labels = Foreground.sourceLabels(sourceGeometry, instances: input.instances, margin: config.foreground.boxMargin)
+        let foreground = Foreground.probability(source: source, labels: labels, target: target,
+                                                neighbours: config.foreground.neighbours)
+        timings.record("foreground", since: start)
+
+        start = ContinuousClock.now
+        let groups = Self.groups(input.instances)
+        let costs = Self.costVolume(groups: groups, instances: input.instances, source: source, target: target,
+                                    foreground: foreground, penalty: Float(config.foreground.penalty))
+        timings.record("cost_volume", since: start)
+
+        start = ContinuousClock.now
+        let segments = NormalizedCut.segment(target, foreground: foreground, config: config.segmentation,
+                                             threshold: Float(config.foreground.threshold))
+        timings.record("segmentation", since: start)
+
+        start = ContinuousClock.now
+        var matches = findMatches(groups: groups, costs: costs, instances: input.instances, segments: segments,
+                                  geometry: targetGeometry, config: config)
+        timings.record("peaks", since: start)
+
+        if config.closedLoop.enabled {
+            start = ContinuousClock.now
+            matches = ClosedLoop.filter(matches, instances: input.instances, source: source, target: target,
+                                        radius: config.closedLoop.radius)
+            timings.record("closed_loop", since: start)
+        }
+
+        start = ContinuousClock.now
+        let instances = try Grouping.instances(labels: segments.labels, count: segments.count, foreground: foreground,
+                                               geometry: targetGeometry)
+        timings.record("grouping", since: start)
+        return MatchReport(prediction: PairPrediction(matches: matches, instances: instances),
+                           source: sourceGeometry, target: targetGeometry, timings: timings,
+                           sourceCached: sourceCached, targetCached: targetCached)
+    }
+
+    /// Backbone features through the cache.
+    private func features(_ image: RGBImage, _ geometry: InputGeometry, layer: Int) throws -> (FeatureMap, Bool) {
+        let key = FeatureCache.key(image, geometry: geometry, layer: layer)
+        if let cached = cache.lookup(key) { return (cached, true) }
+        let features = try Features.extract(image, geometry: geometry, layer: layer, model: model)
+        cache.insert(features, for: key)
+        return (features, false)
+    }
+
+    /// (instance index, keypoint) for every labelled keypoint, in input order.
+    struct Group {
+        let instance: Int
+        let keypoint: Int
+    }
+
+    static func groups(_ instances: [SourceInstance]) -> [Group] {
+        var groups: [Group] = []
+        for (index, instance) in instances.enumerated() {
+            for (keypoint, point) in instance.keypoints.enumerated() where point.isLabelled {
+                groups.append(Group(instance: index, keypoint: keypoint))
+            }
+        }
+        return groups
+    }
+
+    /// Per group, the target patches' cosine with the source feature at the keypoint, less
+    /// the background penalty: [groups, target patches].
+    static func costVolume(groups: [Group], instances: [SourceInstance], source: FeatureMap, target: FeatureMap,
+                           foreground: [Float], penalty: Float) -> [Float] {
+        let c = source.channels, patches = target.geometry.patches
+        var queries = [Float](repeating: 0, count: groups.count * c)
+        for (row, group) in groups.enumerated() {
+            let point = instances[group.instance].keypoints[group.keypoint]
+            let vector = source.sample(gridX: point.x * source.geometry.sx - 0.5, gridY: point.y * source.geometry.sy - 0.5)
+            for j in 0..<c { queries[row * c + j] = vector[j] }
+        }
+        var costs = [Float](repeating: 0, count: groups.count * patches)
+        guard !groups.isEmpty else { return costs }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(groups.count), Int32(patches), Int32(c), 1,
+                    queries, Int32(c), target.values, Int32(c), 0, &costs, Int32(patches))
+        for row in 0..<groups.count {
+            for patch in 0..<patches { costs[row * patches + patch] -= penalty * (1 - foreground[patch]) }
+        }
+        return costs
+    }
+
+    /// Heatmaps, peaks, refinement and labels for every group, plus one extra match per
+    /// supporting segment where the source holds several instances.
+    private func findMatches(groups: [Group], costs: [Float], instances: [SourceInstance], segments: NormalizedCut.Result,
+                             geometry g: InputGeometry, config: MatcherConfig) -> [PredictedMatch] {
+        let factor = config.heatmap.upsample
+        let rowsAxis = UpsampleAxis(cells: g.gridHeight, factor: factor)
+        let columnsAxis = UpsampleAxis(cells: g.gridWidth, factor: factor)
+        let radius = Int((config.peaks.nmsRadius * Double(max(g.gridHeight, g.gridWidth) * factor)).rounded())
+        let patches = g.patches
+        let peakThreshold = Float(config.peaks.threshold)
+        let maxHeat = 1 / (1 + (-Float(config.heatmap.offset / config.heatmap.temperature)).exp())
+        let extraThreshold = Float(config.extras.relativeThreshold) * maxHeat
+        let useExtras = config.extras.enabled && segments.count > 1 && instances.count >= config.extras.minSourceInstances
+
+        var maps: [Heatmap] = []
+        maps.reserveCapacity(groups.count)
+        costs.withUnsafeBufferPointer { buffer in
+            for row in groups.indices {
+                maps.append(Heatmap(grid: buffer.baseAddress! + row * patches, gridWidth: g.gridWidth,
+                                    rowsAxis: rowsAxis, columnsAxis: columnsAxis,
+                                    offset: Float(config.heatmap.offset), temperature: Float(config.heatmap.temperature)))
+            }
+        }
+        func segment(ofCell cell: Int, columns: Int) -> Int {
+            let (i, j) = (cell / columns / factor, cell % columns / factor)
+            return segments.labels[i * g.gridWidth + j]
+        }
+
+        // Per group and segment, the cell of highest heat inside it (for extras and support).
+        var best = [[(cell: Int, heat: Float)]](repeating: [], count: groups.count)
+        if useExtras {
+            for (row, map) in maps.enumerated() {
+                var cells = [(cell: Int, heat: Float)](repeating: (-1, -.infinity), count: segments.count)
+                for (cell, heat) in map.heat.enumerated() {
+                    let label = segment(ofCell: cell, columns: map.columns)
+                    if label >= 0 && heat > cells[label].heat { cells[label] = (cell, heat) }
+                }
+                best[row] = cells
+            }
+        }
+        // support[instance][segment]: share of the instance's labelled keypoints with a
+        // candidate in the segment.
+        var support = [[Double]](repeating: [Double](repeating: 0, count: segments.count), count: instances.count)
+        if useExtras {
+            var labelledCount = [Int](repeating: 0, count: instances.count)
+            for (row, group) in groups.enumerated() {
+                labelledCount[group.instance] += 1
+                for (label, candidate) in best[row].enumerated() where candidate.heat >= extraThreshold {
+                    support[group.instance][label] += 1
+                }
+            }
+            for index in instances.indices where labelledCount[index] > 0 {
+                support[index] = support[index].map { $0 / Double(labelledCount[index]) }
+            }
+        }
+
+        var matches: [PredictedMatch] = []
+        for (row, group) in groups.enumerated() {
+            let map = maps[row]
+            var peaks = Peaks.find(map, threshold: peakThreshold, radius: radius, limit: config.peaks.maxMatches)
+            if useExtras {
+                let extras = best[row].enumerated()
+                    .filter { label, candidate in
+                        candidate.cell >= 0 && candidate.heat >= extraThreshold
+                            && support[group.instance][label] >= config.extras.support
+                    }
+                    .map { Peak(row: $0.1.cell / map.columns, column: $0.1.cell % map.columns, heat: $0.1.heat) }
+                    .sorted { $0.heat > $1.heat }
+                for extra in extras where peaks.count < config.peaks.maxMatches {
+                    if peaks.allSatisfy({ Peaks.chebyshev($0, extra) > radius }) { peaks.append(extra) }
+                }
+            }
+            for peak in peaks {
+                let point = Refinement.locate(peak, in: map, window: config.refinement.window,
+                                              temperature: Float(config.refinement.temperature), factor: factor, geometry: g)
+                let patch = (peak.row / factor) * g.gridWidth + peak.column / factor
+                let label = Grouping.segment(atPatch: patch, labels: segments.labels, gridWidth: g.gridWidth)
+                matches.append(PredictedMatch(
+                    sourceInstance: instances[group.instance].id, keypoint: group.keypoint, x: point.x, y: point.y,
+                    score: Double(peak.heat), targetInstance: label.map { $0 + 1 }))
+            }
+        }
+        return matches
+    }
+}

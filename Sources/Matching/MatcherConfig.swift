@@ -1,0 +1,187 @@
+// Every constant of the matching pipeline, decoded from the `matcher` object of a model
+// config (Config/models/*.json), so that a reader changes one number in one file.
+import Foundation
+
+public struct MatcherConfig: Codable, Sendable, Equatable {
+    /// Long side of the backbone input in pixels (aspect kept, both sides rounded to
+    /// multiples of the patch size).
+    public var longSide: Int
+    /// Backbone block whose patch tokens are matched (0-based; the forward stops after it).
+    public var layer: Int
+    public var foreground: Foreground
+    public var heatmap: Heatmap
+    public var peaks: Peaks
+    public var refinement: Refinement
+    public var segmentation: Segmentation
+    public var extras: Extras
+    public var closedLoop: ClosedLoop
+    /// Upper bound of the feature cache in MiB (0 disables it).
+    public var featureCacheMB: Int
+
+    /// The source-mask prior: which target patches look like the source instances.
+    public struct Foreground: Codable, Sendable, Equatable {
+        /// Labelled source patches consulted per target patch (nearest by cosine).
+        public var neighbours: Int
+        /// Source boxes are enlarged by this fraction of their width and height before a
+        /// patch outside all of them counts as background.
+        public var boxMargin: Double
+        /// Cost subtracted from a target patch's correlation in proportion to 1 − p_fg.
+        public var penalty: Double
+        /// p_fg at or above which a target patch is foreground (segmentation input).
+        public var threshold: Double
+    }
+
+    /// Correlation map → heatmap.
+    public struct Heatmap: Codable, Sendable, Equatable {
+        /// Upsampling factor of the patch grid (bilinear, half-pixel centres).
+        public var upsample: Int
+        /// heat = sigmoid((c − (max c − offset)) / temperature): the map's best cell is
+        /// always sigmoid(offset / temperature).
+        public var offset: Double
+        public var temperature: Double
+    }
+
+    /// Heatmap → candidate peaks.
+    public struct Peaks: Codable, Sendable, Equatable {
+        /// Minimum heat of a peak (the paper's static threshold).
+        public var threshold: Double
+        /// NMS radius as a fraction of the long side of the target (Chebyshev, in cells).
+        public var nmsRadius: Double
+        /// Most matches per (source instance, keypoint).
+        public var maxMatches: Int
+    }
+
+    /// Sub-cell location of a peak: soft-argmax of the upsampled correlation.
+    public struct Refinement: Codable, Sendable, Equatable {
+        /// Side of the square window of cells (odd).
+        public var window: Int
+        public var temperature: Double
+    }
+
+    /// Training-free co-segmentation: a normalised cut of the foreground patches.
+    public struct Segmentation: Codable, Sendable, Equatable {
+        /// Affinity links patches at most this many cells apart (per axis).
+        public var neighbourhood: Int
+        /// W = exp(−(1 − cos) / featureTemperature) · exp(−d² / spatialScale).
+        public var featureTemperature: Double
+        public var spatialScale: Double
+        /// Largest instance count the eigengap may choose.
+        public var maxInstances: Int
+        public var kmeansIterations: Int
+        /// Segments with fewer patches are dropped (their patches join no instance).
+        public var minPatches: Int
+        /// A segment that holds fewer than this share of a source instance's keypoint
+        /// candidates is a fragment, and merges into the segment it touches most (keeps
+        /// single animals whole; 0 disables).
+        public var fragmentSupport: Double
+    }
+
+    /// One extra match per separated instance (each group gets its best cell in every
+    /// segment that supports the source instance).
+    public struct Extras: Codable, Sendable, Equatable {
+        public var enabled: Bool
+        /// An extra needs heat ≥ relativeThreshold × the map's maximum.
+        public var relativeThreshold: Double
+        /// Share of the source instance's labelled keypoints that must have a candidate in
+        /// the segment for it to count as a real instance.
+        public var support: Double
+        /// Extras only when the source image holds at least this many instances.
+        public var minSourceInstances: Int
+    }
+
+    /// The paper's closed-loop check: a match must map back near its source keypoint.
+    public struct ClosedLoop: Codable, Sendable, Equatable {
+        public var enabled: Bool
+        /// Allowed return distance, as a fraction of the source's long side.
+        public var radius: Double
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case longSide = "long_side", layer, foreground, heatmap, peaks, refinement, segmentation, extras
+        case closedLoop = "closed_loop", featureCacheMB = "feature_cache_mb"
+    }
+
+    /// Reads the `matcher` object of a model config file; every key is required, so no
+    /// constant hides in code.
+    public static func load(from path: String) throws(MatcherConfigError) -> MatcherConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadable(path: path, reason: "no such file or not readable")
+        }
+        struct Envelope: Decodable { var matcher: MatcherConfig }
+        let config: MatcherConfig
+        do {
+            config = try JSONDecoder().decode(Envelope.self, from: data).matcher
+        } catch let error as DecodingError {
+            throw .unreadable(path: path, reason: ConfigDecoding.describe(error))
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
+        }
+        if let problem = config.problem(patchSize: 1) { throw .invalid(path: path, problem: problem) }
+        return config
+    }
+
+    /// The first inconsistency, if any.
+    public func problem(patchSize: Int) -> String? {
+        if longSide < patchSize || longSide > 4096 { return "long_side \(longSide) must be in \(patchSize)...4096" }
+        if layer < 0 { return "layer must not be negative" }
+        if foreground.neighbours < 1 { return "foreground.neighbours must be at least 1" }
+        if heatmap.upsample < 1 || heatmap.upsample > 16 { return "heatmap.upsample must be in 1...16" }
+        if !(heatmap.temperature > 0) || !(refinement.temperature > 0) { return "temperatures must be positive" }
+        if !(0...1).contains(peaks.threshold) { return "peaks.threshold must be in 0...1" }
+        if !(0...1).contains(peaks.nmsRadius) { return "peaks.nms_radius must be in 0...1" }
+        if peaks.maxMatches < 1 || peaks.maxMatches > 1000 { return "peaks.max_matches must be in 1...1000" }
+        if refinement.window < 1 || refinement.window % 2 == 0 { return "refinement.window must be odd and positive" }
+        if segmentation.maxInstances < 1 || segmentation.maxInstances > 32 { return "segmentation.max_instances must be in 1...32" }
+        if segmentation.neighbourhood < 1 { return "segmentation.neighbourhood must be at least 1" }
+        if featureCacheMB < 0 { return "feature_cache_mb must not be negative" }
+        return nil
+    }
+}
+
+extension MatcherConfig.Foreground {
+    enum CodingKeys: String, CodingKey { case neighbours, boxMargin = "box_margin", penalty, threshold }
+}
+extension MatcherConfig.Peaks {
+    enum CodingKeys: String, CodingKey { case threshold, nmsRadius = "nms_radius", maxMatches = "max_matches" }
+}
+extension MatcherConfig.Segmentation {
+    enum CodingKeys: String, CodingKey {
+        case neighbourhood, featureTemperature = "feature_temperature", spatialScale = "spatial_scale"
+        case maxInstances = "max_instances", kmeansIterations = "kmeans_iterations", minPatches = "min_patches"
+        case fragmentSupport = "fragment_support"
+    }
+}
+extension MatcherConfig.Extras {
+    enum CodingKeys: String, CodingKey {
+        case enabled, relativeThreshold = "relative_threshold", support, minSourceInstances = "min_source_instances"
+    }
+}
+
+public enum MatcherConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case invalid(path: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "cannot read matcher config \(path): \(reason)"
+        case .invalid(let path, let problem): "matcher config \(path): \(problem)"
+        }
+    }
+}
+
+/// Decoding errors in words a config author can act on.
+enum ConfigDecoding {
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let joined = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            return joined.isEmpty ? "the document" : joined
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing key \(key.stringValue) in \(path(context))"
+        case .typeMismatch(_, let context): return "wrong type at \(path(context))"
+        case .valueNotFound(_, let context): return "missing value at \(path(context))"
+        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,146 @@
+// Training-free instance separation: a normalised cut of the target's foreground patches
+// (affinity = feature similarity × spatial closeness), the instance count from the largest
+// eigengap, and spherical k-means on the spectral embedding.
+
+enum NormalizedCut {
+    /// A segment label per target patch (−1: not foreground or in a dropped segment),
+    /// segments numbered 0..<count by decreasing size.
+    struct Result: Sendable {
+        var labels: [Int]
+        var count: Int
+    }
+
+    static func segment(_ features: FeatureMap, foreground: [Float], config: MatcherConfig.Segmentation,
+                        threshold: Float) -> Result {
+        let g = features.geometry
+        let (gw, patches, c) = (g.gridWidth, g.patches, features.channels)
+        let nodes = (0..<patches).filter { foreground[$0] >= threshold }
+        var labels = [Int](repeating: -1, count: patches)
+        let n = nodes.count
+        guard n >= max(2, config.minPatches) else { return Result(labels: labels, count: 0) }
+        var position = [Int](repeating: -1, count: patches)
+        for (index, patch) in nodes.enumerated() { position[patch] = index }
+
+        // Affinity W (dense: a few hundred nodes), then M = D^-½ W D^-½.
+        var affinity = [Float](repeating: 0, count: n * n)
+        let reach = config.neighbourhood
+        let featureScale = Float(1 / config.featureTemperature), spatialScale = Float(1 / config.spatialScale)
+        features.values.withUnsafeBufferPointer { values in
+            for (a, patch) in nodes.enumerated() {
+                let (i, j) = (patch / gw, patch % gw)
+                for di in -reach...reach {
+                    for dj in -reach...reach {
+                        let (ni, nj) = (i + di, j + dj)
+                        guard ni >= 0, ni < g.gridHeight, nj >= 0, nj < gw else { continue }
+                        let b = position[ni * gw + nj]
+                        guard b >= a else { continue }
+                        var dot: Float = 0
+                        let u = values.baseAddress! + patch * c, v = values.baseAddress! + (ni * gw + nj) * c
+                        for k in 0..<c { dot += u[k] * v[k] }
+                        let weight = (-(1 - dot) * featureScale).exp() * (-Float(di * di + dj * dj) * spatialScale).exp()
+                        affinity[a * n + b] = weight
+                        affinity[b * n + a] = weight
+                    }
+                }
+            }
+        }
+        var scale = [Float](repeating: 0, count: n)
+        for a in 0..<n {
+            var sum: Float = 1e-9
+            for b in 0..<n { sum += affinity[a * n + b] }
+            scale[a] = 1 / sum.squareRoot()
+        }
+        for a in 0..<n { for b in 0..<n { affinity[a * n + b] *= scale[a] * scale[b] } }
+
+        let wanted = min(config.maxInstances + 1, n)
+        guard let eigen = SymmetricEigen.largest(affinity, n: n, count: wanted) else {
+            for patch in nodes { labels[patch] = 0 }
+            return Result(labels: labels, count: 1)
+        }
+        // Laplacian eigenvalues λ = 1 − μ, ascending, with their vectors' columns.
+        let lambdas = eigen.values.reversed().map { 1 - $0 }
+        let columnOf = (0..<wanted).reversed().map { $0 }
+        var k = 1, bestGap = -Float.infinity
+        for candidate in 1...max(1, min(config.maxInstances, n - 1)) where candidate < lambdas.count {
+            let gap = lambdas[candidate] - lambdas[candidate - 1]
+            if gap > bestGap { bestGap = gap; k = candidate }
+        }
+
+        var assignment = [Int](repeating: 0, count: n)
+        if k > 1 {
+            // Rows of the first k eigenvectors, L2-normalised: the spectral embedding.
+            var embedding = [Float](repeating: 0, count: n * k)
+            for a in 0..<n {
+                var norm: Float = 0
+                for d in 0..<k {
+                    let value = eigen.vectors[columnOf[d] * n + a]
+                    embedding[a * k + d] = value
+                    norm += value * value
+                }
+                let inverse = norm > 0 ? 1 / norm.squareRoot() : 0
+                for d in 0..<k { embedding[a * k + d] *= inverse }
+            }
+            let strongest = (0..<n).max { foreground[nodes[$0]] < foreground[nodes[$1]] } ?? 0
+            assignment = SphericalKMeans.cluster(embedding, rows: n, dimensions: k, clusters: k, first: strongest,
+                                                 iterations: config.kmeansIterations)
+        }
+
+        // Segments by decreasing size; small ones dropped.
+        var sizes = [Int](repeating: 0, count: k)
+        for cluster in assignment { sizes[cluster] += 1 }
+        let order = (0..<k).filter { sizes[$0] >= config.minPatches }.sorted { (sizes[$0], -$0) > (sizes[$1], -$1) }
+        var renamed = [Int](repeating: -1, count: k)
+        for (index, cluster) in order.enumerated() { renamed[cluster] = index }
+        for (a, patch) in nodes.enumerated() { labels[patch] = renamed[assignment[a]] }
+        return Result(labels: labels, count: order.count)
+    }
+}
+
+enum SphericalKMeans {
+    /// Clusters unit rows by cosine: seeds are `first`, then repeatedly the row least
+    /// similar to every seed so far; then assign / re-centre for `iterations` rounds.
+    static func cluster(_ rows: [Float], rows n: Int, dimensions d: Int, clusters k: Int, first: Int,
+                        iterations: Int) -> [Int] {
+        func dot(_ a: Int, _ centre: [Float], _ index: Int) -> Float {
+            var sum: Float = 0
+            for j in 0..<d { sum += rows[a * d + j] * centre[index * d + j] }
+            return sum
+        }
+        var centres = [Float](repeating: 0, count: k * d)
+        var closest = [Float](repeating: -.infinity, count: n)
+        var seed = first
+        for cluster in 0..<k {
+            for j in 0..<d { centres[cluster * d + j] = rows[seed * d + j] }
+            var next = 0, lowest = Float.infinity
+            for a in 0..<n {
+                closest[a] = max(closest[a], dot(a, centres, cluster))
+                if closest[a] < lowest { lowest = closest[a]; next = a }
+            }
+            seed = next
+        }
+        var assignment = [Int](repeating: 0, count: n)
+        for _ in 0..<max(1, iterations) {
+            var changed = false
+            for a in 0..<n {
+                var best = 0, bestValue = -Float.infinity
+                for cluster in 0..<k {
+                    let value = dot(a, centres, cluster)
+                    if value > bestValue { bestValue = value; best = cluster }
+                }
+                if assignment[a] != best { assignment[a] = best; changed = true }
+            }
+            var sums = [Float](repeating: 0, count: k * d)
+            for a in 0..<n { for j in 0..<d { sums[assignment[a] * d + j] += rows[a * d + j] } }
+            for cluster in 0..<k {
+                var norm: Float = 0
+                for j in 0..<d { norm += sums[cluster * d + j] * sums[cluster * d + j] }
+                // An empty cluster keeps its centre.
+                guard norm > 0 else { continue }
+                let inverse = 1 / norm.squareRoot()
+                for j in 0..<d { centres[cluster * d + j] = sums[cluster * d + j] * inverse }
+            }
+            if !changed { break }
+        }
+        return assignment
+    }
+}
