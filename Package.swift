@@ -100,6 +100,10 @@ let package = Package(
             name: "Service",
             dependencies: [
                 "HTTP",
+                "Matching",
+                "Imaging",
+                "Tensor",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

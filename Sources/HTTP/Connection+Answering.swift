@@ -65,6 +65,31 @@ extension Connection {
             switch route.execution {
             case .inline:
                 finish(Self.run(route.handler, request), head: head, requestId: requestId, route: route.template, start: start)
+            case .executor where route.deferredHandler != nil:
+                inFlight = true
+                let template = route.template
+                let responder = Responder(
+                    deliver: { [self] response in
+                        loop.queue.async { [self] in
+                            inFlight = false
+                            finish(response, head: head, requestId: requestId, route: template, start: start)
+                            processNext()
+                            if phase != .closed { flush(progress: false) }
+                        }
+                    },
+                    gone: { [self] in loop.queue.sync { peerClosed || phase == .closed } })
+                let handler = route.deferredHandler!
+                let accepted = context.executor.trySubmit {
+                    do {
+                        try handler(request, responder)
+                    } catch {
+                        responder.respond(Self.errorResponse(error))
+                    }
+                }
+                if !accepted {
+                    inFlight = false
+                    finish(overloaded, head: head, requestId: requestId, route: template, start: start)
+                }
             case .executor:
                 inFlight = true
                 let handler = route.handler
@@ -97,11 +122,14 @@ extension Connection {
     static func run(_ handler: Handler, _ request: Request) -> Response {
         do {
             return try handler(request)
-        } catch let error as HTTPError {
-            return error.response
         } catch {
-            return Response.error(.internalServerError, code: "internal", message: "internal error: \(error)")
+            return errorResponse(error)
         }
+    }
+
+    static func errorResponse(_ error: any Error) -> Response {
+        if let error = error as? HTTPError { return error.response }
+        return Response.error(.internalServerError, code: "internal", message: "internal error: \(error)")
     }
 
     /// Queues the response of `head`; runs on the loop's queue.

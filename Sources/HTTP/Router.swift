@@ -3,6 +3,11 @@
 
 public typealias Handler = @Sendable (Request) throws -> Response
 
+/// A handler that answers later, from any thread, through its `Responder`: it runs on the
+/// CPU executor, hands long work to a queue of its own and returns, so no executor worker
+/// waits on that work.
+public typealias DeferredHandler = @Sendable (Request, Responder) throws -> Void
+
 /// Where a handler runs: on the connection's event queue (cheap, never blocking: health,
 /// metrics) or on the bounded CPU executor (anything that computes or touches storage).
 public enum Execution: Sendable {
@@ -18,6 +23,7 @@ public struct Route: Sendable {
     /// When true a request without Content-Length or chunked body gets 411.
     public let requiresBody: Bool
     let handler: Handler
+    let deferredHandler: DeferredHandler?
 }
 
 enum PathSegment: Sendable, Equatable {
@@ -32,13 +38,20 @@ public struct Router: Sendable {
 
     public mutating func add(
         _ method: String, _ template: String, execution: Execution = .executor,
-        requiresBody: Bool = false, handler: @escaping Handler
+        requiresBody: Bool = false, handler: @escaping Handler, deferredHandler: DeferredHandler? = nil
     ) {
         let segments = template.split(separator: "/").map { part -> PathSegment in
             part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
         }
         routes.append(Route(method: method, template: template, segments: segments, execution: execution,
-                            requiresBody: requiresBody, handler: handler))
+                            requiresBody: requiresBody, handler: handler, deferredHandler: deferredHandler))
+    }
+
+    /// A POST route whose handler answers through a `Responder` (see `DeferredHandler`).
+    public mutating func postDeferred(_ template: String, handler: @escaping DeferredHandler) {
+        add("POST", template, execution: .executor, requiresBody: true,
+            handler: { _ in Response.error(.internalServerError, code: "internal", message: "deferred route called directly") },
+            deferredHandler: handler)
     }
 
     public mutating func get(_ template: String, execution: Execution = .executor, handler: @escaping Handler) {

@@ -62,13 +62,30 @@ public final class Matcher: Sendable {
         timings.record("cost_volume", since: start)
 
         start = ContinuousClock.now
-        let segments = NormalizedCut.segment(target, foreground: foreground, config: config.segmentation,
+        let factor = config.heatmap.upsample
+        let maps = Self.heatmaps(costs, groups: groups.count, geometry: targetGeometry, config: config.heatmap)
+        timings.record("heatmaps", since: start)
+
+        start = ContinuousClock.now
+        var segments = NormalizedCut.segment(target, foreground: foreground, config: config.segmentation,
                                              threshold: Float(config.foreground.threshold))
+        let supportThreshold = Float(config.extras.relativeThreshold) * Self.maxHeat(config.heatmap)
+        var support = SegmentSupport(maps: maps, groups: groups, instanceCount: input.instances.count, segments: segments,
+                                     gridWidth: targetGeometry.gridWidth, factor: factor, threshold: supportThreshold)
+        if config.segmentation.fragmentSupport > 0 {
+            let merged = SegmentSupport.mergeFragments(segments, support: support, minimum: config.segmentation.fragmentSupport,
+                                                       gridWidth: targetGeometry.gridWidth)
+            if merged.count != segments.count {
+                segments = merged
+                support = SegmentSupport(maps: maps, groups: groups, instanceCount: input.instances.count, segments: segments,
+                                         gridWidth: targetGeometry.gridWidth, factor: factor, threshold: supportThreshold)
+            }
+        }
         timings.record("segmentation", since: start)
 
         start = ContinuousClock.now
-        var matches = findMatches(groups: groups, costs: costs, instances: input.instances, segments: segments,
-                                  geometry: targetGeometry, config: config)
+        var matches = findMatches(groups: groups, maps: maps, instances: input.instances, segments: segments,
+                                  support: support, geometry: targetGeometry, config: config)
         timings.record("peaks", since: start)
 
         if config.closedLoop.enabled {
@@ -133,61 +150,34 @@ public final class Matcher: Sendable {
         return costs
     }
 
-    /// Heatmaps, peaks, refinement and labels for every group, plus one extra match per
-    /// supporting segment where the source holds several instances.
-    private func findMatches(groups: [Group], costs: [Float], instances: [SourceInstance], segments: NormalizedCut.Result,
-                             geometry g: InputGeometry, config: MatcherConfig) -> [PredictedMatch] {
+    /// The sigmoid's value at the best cell of every heatmap.
+    static func maxHeat(_ config: MatcherConfig.Heatmap) -> Float {
+        1 / (1 + (-Float(config.offset / config.temperature)).exp())
+    }
+
+    /// Every group's heatmap on the upsampled target grid.
+    static func heatmaps(_ costs: [Float], groups: Int, geometry g: InputGeometry, config: MatcherConfig.Heatmap) -> [Heatmap] {
+        let rowsAxis = UpsampleAxis(cells: g.gridHeight, factor: config.upsample)
+        let columnsAxis = UpsampleAxis(cells: g.gridWidth, factor: config.upsample)
+        return costs.withUnsafeBufferPointer { buffer in
+            (0..<groups).map { row in
+                Heatmap(grid: buffer.baseAddress! + row * g.patches, gridWidth: g.gridWidth,
+                        rowsAxis: rowsAxis, columnsAxis: columnsAxis,
+                        offset: Float(config.offset), temperature: Float(config.temperature))
+            }
+        }
+    }
+
+    /// Peaks, refinement and labels for every group, plus one extra match per supporting
+    /// segment where the source holds several instances.
+    private func findMatches(groups: [Group], maps: [Heatmap], instances: [SourceInstance], segments: NormalizedCut.Result,
+                             support: SegmentSupport, geometry g: InputGeometry, config: MatcherConfig) -> [PredictedMatch] {
         let factor = config.heatmap.upsample
-        let rowsAxis = UpsampleAxis(cells: g.gridHeight, factor: factor)
-        let columnsAxis = UpsampleAxis(cells: g.gridWidth, factor: factor)
         let radius = Int((config.peaks.nmsRadius * Double(max(g.gridHeight, g.gridWidth) * factor)).rounded())
-        let patches = g.patches
         let peakThreshold = Float(config.peaks.threshold)
-        let maxHeat = 1 / (1 + (-Float(config.heatmap.offset / config.heatmap.temperature)).exp())
-        let extraThreshold = Float(config.extras.relativeThreshold) * maxHeat
+        let extraThreshold = Float(config.extras.relativeThreshold) * Self.maxHeat(config.heatmap)
         let useExtras = config.extras.enabled && segments.count > 1 && instances.count >= config.extras.minSourceInstances
-
-        var maps: [Heatmap] = []
-        maps.reserveCapacity(groups.count)
-        costs.withUnsafeBufferPointer { buffer in
-            for row in groups.indices {
-                maps.append(Heatmap(grid: buffer.baseAddress! + row * patches, gridWidth: g.gridWidth,
-                                    rowsAxis: rowsAxis, columnsAxis: columnsAxis,
-                                    offset: Float(config.heatmap.offset), temperature: Float(config.heatmap.temperature)))
-            }
-        }
-        func segment(ofCell cell: Int, columns: Int) -> Int {
-            let (i, j) = (cell / columns / factor, cell % columns / factor)
-            return segments.labels[i * g.gridWidth + j]
-        }
-
-        // Per group and segment, the cell of highest heat inside it (for extras and support).
-        var best = [[(cell: Int, heat: Float)]](repeating: [], count: groups.count)
-        if useExtras {
-            for (row, map) in maps.enumerated() {
-                var cells = [(cell: Int, heat: Float)](repeating: (-1, -.infinity), count: segments.count)
-                for (cell, heat) in map.heat.enumerated() {
-                    let label = segment(ofCell: cell, columns: map.columns)
-                    if label >= 0 && heat > cells[label].heat { cells[label] = (cell, heat) }
-                }
-                best[row] = cells
-            }
-        }
-        // support[instance][segment]: share of the instance's labelled keypoints with a
-        // candidate in the segment.
-        var support = [[Double]](repeating: [Double](repeating: 0, count: segments.count), count: instances.count)
-        if useExtras {
-            var labelledCount = [Int](repeating: 0, count: instances.count)
-            for (row, group) in groups.enumerated() {
-                labelledCount[group.instance] += 1
-                for (label, candidate) in best[row].enumerated() where candidate.heat >= extraThreshold {
-                    support[group.instance][label] += 1
-                }
-            }
-            for index in instances.indices where labelledCount[index] > 0 {
-                support[index] = support[index].map { $0 / Double(labelledCount[index]) }
-            }
-        }
+        let best = support.best, share = support.share
 
         var matches: [PredictedMatch] = []
         for (row, group) in groups.enumerated() {
@@ -197,7 +187,7 @@ public final class Matcher: Sendable {
                 let extras = best[row].enumerated()
                     .filter { label, candidate in
                         candidate.cell >= 0 && candidate.heat >= extraThreshold
-                            && support[group.instance][label] >= config.extras.support
+                            && share[group.instance][label] >= config.extras.support
                     }
                     .map { Peak(row: $0.1.cell / map.columns, column: $0.1.cell % map.columns, heat: $0.1.heat) }
                     .sorted { $0.heat > $1.heat }
@@ -216,5 +206,18 @@ public final class Matcher: Sendable {
             }
         }
         return matches
+    }
+}
+
+extension Matcher {
+    /// The time of one backbone forward of `image` at the configured input size, in ms
+    /// (no cache): the unit the service's latency is measured in.
+    public func forwardMilliseconds(_ image: RGBImage) throws -> Double {
+        let geometry = InputGeometry(imageWidth: image.width, imageHeight: image.height, longSide: config.longSide,
+                                     patch: model.config.patchSize)
+        let start = ContinuousClock.now
+        _ = try Features.extract(image, geometry: geometry, layer: config.layer, model: model)
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     }
 }

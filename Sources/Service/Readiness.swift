@@ -4,8 +4,12 @@ import HTTP
 
 public struct Readiness: Sendable {
     let dataDirectory: String
+    let model: ModelHost
 
-    public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+    public init(dataDirectory: String, model: ModelHost = ModelHost()) {
+        self.dataDirectory = dataDirectory
+        self.model = model
+    }
 
     /// nil when ready, else the reason.
     public func problem(draining: Bool) -> String? {
@@ -15,6 +19,10 @@ public struct Readiness: Sendable {
             return "data directory \(dataDirectory) does not exist"
         }
         guard access(dataDirectory, W_OK) == 0 else { return "data directory \(dataDirectory) is not writable" }
-        return nil
+        switch model.state {
+        case .none, .ready: return nil
+        case .loading: return "the model is loading and warming up"
+        case .failed(let reason): return "the model failed to load: \(reason)"
+        }
     }
 }

@@ -10,6 +10,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Where the service keeps its state; readiness fails when it is not a writable folder.
     public var dataDirectory = "var"
     public var logLevel = Logger.Level.info
+    public var inference = InferenceConfiguration()
 
     public init() {}
 
@@ -93,9 +94,19 @@ struct ConfigFile: Decodable {
         var write_seconds: Double?
         var linger_seconds: Double?
     }
+    struct Inference: Decodable {
+        var model_config: String?
+        var model_dir: String?
+        var workers: Int?
+        var queue_capacity: Int?
+        var retry_after_seconds: Int?
+        var max_image_pixels: Int?
+        var warmup: Bool?
+    }
     var server: Server?
     var limits: Limits?
     var timeouts: Timeouts?
+    var inference: Inference?
     var data_dir: String?
 
     func apply(to config: inout ServiceConfiguration, source: String) throws(ConfigError) {
@@ -147,6 +158,15 @@ struct ConfigFile: Decodable {
             try seconds("timeouts.keep_alive_idle_seconds", timeouts.keep_alive_idle_seconds, into: &config.server.timeouts.keepAliveIdle)
             try seconds("timeouts.write_seconds", timeouts.write_seconds, into: &config.server.timeouts.write)
             try seconds("timeouts.linger_seconds", timeouts.linger_seconds, into: &config.server.timeouts.linger)
+        }
+        if let inference {
+            if let path = inference.model_config { config.inference.modelConfig = path.isEmpty ? nil : path }
+            if let path = inference.model_dir { config.inference.modelDirectory = path.isEmpty ? nil : path }
+            try positive("inference.workers", inference.workers, into: &config.inference.workers)
+            try positive("inference.queue_capacity", inference.queue_capacity, into: &config.inference.queueCapacity)
+            try positive("inference.retry_after_seconds", inference.retry_after_seconds, into: &config.inference.retryAfterSeconds)
+            try positive("inference.max_image_pixels", inference.max_image_pixels, into: &config.inference.maxImagePixels)
+            if let warmup = inference.warmup { config.inference.warmup = warmup }
         }
         if let dataDir = data_dir { config.dataDirectory = dataDir }
     }

@@ -6,10 +6,12 @@ public enum ServiceServer {
     public static func make(configuration: ServiceConfiguration, logger: Logger) -> Server {
         let metrics = ServerMetrics()
         let box = ServerBox()
+        let model = ModelHost()
+        model.startLoading(configuration.inference) { message in logger.info("\(message)") }
         let router = Routes.make(
-            readiness: Readiness(dataDirectory: configuration.dataDirectory),
+            readiness: Readiness(dataDirectory: configuration.dataDirectory, model: model),
             isDraining: { box.server?.isDraining ?? false },
-            metrics: metrics)
+            metrics: metrics, model: model, inference: configuration.inference)
         let server = Server(configuration: configuration.server, router: router, logger: logger, metrics: metrics)
         box.server = server
         return server

@@ -8,7 +8,7 @@ import Service
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the HTTP API (health, readiness, metrics, OpenAPI document, version)."
+        abstract: "Serve the HTTP API: the matcher (POST /v1/match), models, health, readiness, metrics, OpenAPI document, version."
     )
 
     @Option(help: "Address or host name to listen on (all its addresses, IPv4 and IPv6).")
@@ -23,6 +23,12 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Folder for the service's state.")
     var dataDir: String?
 
+    @Option(help: "Model config of the matcher (overrides inference.model_config; 'none' serves no model).")
+    var modelConfig: String?
+
+    @Option(help: "Directory of the weight files (overrides inference.model_dir).")
+    var modelDir: String?
+
     func run() throws {
         var settings = ServiceConfiguration()
         // The default config path is optional (the binary may run elsewhere); a named one is not.
@@ -36,6 +42,8 @@ struct ServeCommand: ParsableCommand {
             settings.server.port = port
         }
         if let dataDir { settings.dataDirectory = dataDir }
+        if let modelConfig { settings.inference.modelConfig = modelConfig == "none" ? nil : modelConfig }
+        if let modelDir { settings.inference.modelDirectory = modelDir }
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

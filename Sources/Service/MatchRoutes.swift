@@ -1,0 +1,223 @@
+// POST /v1/match and GET /v1/models: a pair is parsed and decoded on the HTTP executor,
+// then matched on the inference queue (its own workers and bound); a full queue answers
+// 503 with Retry-After, and a job whose client has gone is dropped before it starts.
+import Foundation
+import HTTP
+import Imaging
+import Matching
+import Prometheus
+import Tensor
+
+struct MatchRoutes: Sendable {
+    let host: ModelHost
+    let queue: BoundedExecutor
+    let configuration: InferenceConfiguration
+    let metrics: InferenceMetrics
+
+    init(host: ModelHost, configuration: InferenceConfiguration, registry: PrometheusCollectorRegistry) {
+        self.host = host
+        self.configuration = configuration
+        let metrics = InferenceMetrics(registry: registry)
+        self.metrics = metrics
+        queue = BoundedExecutor(workers: configuration.workers, capacity: configuration.queueCapacity) { depth in
+            metrics.queueDepth.set(Double(depth))
+        }
+    }
+
+    func register(_ router: inout Router) {
+        router.postDeferred("/v1/match") { request, responder in try match(request, responder) }
+        router.get("/v1/models") { _ in try models() }
+    }
+
+    /// The matcher when it is ready, else the 503 that says why not.
+    private func readyMatcher() throws(HTTPError) -> (Matcher, ModelHost.Warmup) {
+        switch host.state {
+        case .ready(let matcher, let warmup): return (matcher, warmup)
+        case .loading:
+            throw HTTPError(.serviceUnavailable, code: "model-loading", message: "the model is loading; retry shortly",
+                            headers: ["Retry-After": String(configuration.retryAfterSeconds)])
+        case .failed(let reason):
+            throw HTTPError(.serviceUnavailable, code: "model-unavailable", message: "the model failed to load: \(reason)")
+        case .none:
+            throw HTTPError(.serviceUnavailable, code: "model-unavailable", message: "this service runs without a model (inference.model_config)")
+        }
+    }
+
+    private func match(_ request: Request, _ responder: Responder) throws {
+        let received = ContinuousClock.now
+        let (matcher, _) = try readyMatcher()
+        let parsed = try MatchRequestParser(request: request, maxImagePixels: configuration.maxImagePixels).parse()
+        do {
+            _ = try matcher.settings(parsed.options)
+        } catch {
+            throw HTTPError(.badRequest, code: "invalid-options", message: error.description)
+        }
+        let decoded = ContinuousClock.now
+        let wantsPNG = request.query["format"] == "png"
+            || (request.headers["Accept"].map { $0.contains("image/png") } ?? false)
+        let accepted = queue.trySubmit { [metrics] in
+            let started = ContinuousClock.now
+            guard !responder.isClientGone else {
+                metrics.dropped.increment()
+                return
+            }
+            let response: Response
+            do {
+                let report = try matcher.match(parsed.input, options: parsed.options)
+                metrics.record(report.timings, decode: decoded - received, wait: started - decoded)
+                response = try wantsPNG
+                    ? Response.bytes(try MatchPicture.of(report.prediction, input: parsed.input).png(), contentType: "image/png")
+                    : Response.json(MatchAnswer(model: matcher.name, report: report, decode: decoded - received,
+                                                wait: started - decoded))
+            } catch let error as MatchInputError {
+                response = HTTPError(.badRequest, code: "invalid-annotations", message: error.description).response
+            } catch {
+                response = Response.error(.internalServerError, code: "internal", message: "matching failed: \(error)")
+            }
+            responder.respond(response)
+        }
+        guard accepted else {
+            metrics.rejected.increment()
+            throw HTTPError(.serviceUnavailable, code: "overloaded",
+                            message: "the inference queue is full (\(configuration.queueCapacity) pairs waiting); retry in \(configuration.retryAfterSeconds) s",
+                            headers: ["Retry-After": String(configuration.retryAfterSeconds)])
+        }
+    }
+
+    private func models() throws -> Response {
+        let (matcher, warmup) = try readyMatcher()
+        return try Response.json(ModelsAnswer(models: [ModelsAnswer.Model(
+            name: matcher.name, backbone: matcher.model.config, matcher: matcher.config,
+            inputLongSide: matcher.config.longSide, patchSize: matcher.model.config.patchSize,
+            forwardMilliseconds: warmup.forwardMilliseconds, warmupPairMilliseconds: warmup.pairMilliseconds,
+            limits: .init(maxImagePixels: configuration.maxImagePixels, maxInputSide: Matcher.maxInputSide,
+                          queueCapacity: configuration.queueCapacity, workers: configuration.workers))]))
+    }
+}
+
+/// Inference metrics beside the server's: queue depth, rejected and dropped pairs, and a
+/// time histogram per pipeline stage.
+final class InferenceMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let queueDepth: Gauge
+    let rejected: Counter
+    let dropped: Counter
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        queueDepth = registry.makeGauge(descriptor: .init(metricName: "inference_queue_depth", unitName: "",
+            helpText: "Pairs waiting for an inference worker"))
+        rejected = registry.makeCounter(descriptor: .init(metricName: "inference_rejected", unitName: "total",
+            helpText: "Pairs refused with 503 because the inference queue was full"))
+        dropped = registry.makeCounter(descriptor: .init(metricName: "inference_dropped", unitName: "total",
+            helpText: "Queued pairs dropped because their client had gone"))
+    }
+
+    static let buckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+    ]
+
+    func record(_ timings: StageTimings, decode: Duration, wait: Duration) {
+        histogram("decode").record(decode)
+        histogram("queue_wait").record(wait)
+        for stage in timings.stages {
+            histogram(stage.name).record(.nanoseconds(Int64(stage.milliseconds * 1e6)))
+        }
+    }
+
+    /// The registry hands back the same histogram for the same name and labels.
+    private func histogram(_ stage: String) -> DurationHistogram {
+        registry.makeDurationHistogram(
+            descriptor: .init(metricName: "inference_stage_duration", unitName: "seconds", helpText: "Time per matching stage"),
+            labels: [("stage", stage)], buckets: Self.buckets)
+    }
+}
+
+/// The JSON answer of POST /v1/match: one `pairs[]` entry of misc-predictions/v1 (without
+/// `pair`), the model, the input geometry and the stage timings.
+struct MatchAnswer: Encodable {
+    struct Side: Encodable {
+        let width: Int, height: Int
+        let inputWidth: Int, inputHeight: Int
+        /// Input pixels per image pixel.
+        let scaleX: Double, scaleY: Double
+        let cached: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case width, height, inputWidth = "input_width", inputHeight = "input_height"
+            case scaleX = "scale_x", scaleY = "scale_y", cached
+        }
+
+        init(_ g: InputGeometry, cached: Bool) {
+            width = g.imageWidth
+            height = g.imageHeight
+            inputWidth = g.inputWidth
+            inputHeight = g.inputHeight
+            scaleX = Double(g.inputWidth) / Double(g.imageWidth)
+            scaleY = Double(g.inputHeight) / Double(g.imageHeight)
+            self.cached = cached
+        }
+    }
+
+    let model: String
+    let matches: [PredictedMatch]
+    let instances: [PredictedInstance]
+    let source: Side
+    let target: Side
+    let timingsMs: [String: Double]
+
+    enum CodingKeys: String, CodingKey { case model, matches, instances, source, target, timingsMs = "timings_ms" }
+
+    init(model: String, report: MatchReport, decode: Duration, wait: Duration) {
+        self.model = model
+        matches = report.prediction.matches
+        instances = report.prediction.instances
+        source = Side(report.source, cached: report.sourceCached)
+        target = Side(report.target, cached: report.targetCached)
+        var timings = ["decode": decode.milliseconds, "queue_wait": wait.milliseconds, "total": report.timings.total]
+        for stage in report.timings.stages { timings[stage.name] = stage.milliseconds }
+        timingsMs = timings.mapValues { ($0 * 1000).rounded() / 1000 }
+    }
+}
+
+struct ModelsAnswer: Encodable {
+    struct Limits: Encodable {
+        let maxImagePixels: Int, maxInputSide: Int, queueCapacity: Int, workers: Int
+        enum CodingKeys: String, CodingKey {
+            case maxImagePixels = "max_image_pixels", maxInputSide = "max_input_side"
+            case queueCapacity = "queue_capacity", workers
+        }
+    }
+
+    struct Model: Encodable {
+        let name: String
+        let backbone: ViTConfig
+        let matcher: MatcherConfig
+        let inputLongSide: Int
+        let patchSize: Int
+        let forwardMilliseconds: Double
+        let warmupPairMilliseconds: Double
+        let limits: Limits
+
+        init(name: String, backbone: ViTConfig, matcher: MatcherConfig, inputLongSide: Int, patchSize: Int,
+             forwardMilliseconds: Double, warmupPairMilliseconds: Double, limits: Limits) {
+            self.name = name
+            self.backbone = backbone
+            self.matcher = matcher
+            self.inputLongSide = inputLongSide
+            self.patchSize = patchSize
+            self.forwardMilliseconds = (forwardMilliseconds * 100).rounded() / 100
+            self.warmupPairMilliseconds = (warmupPairMilliseconds * 100).rounded() / 100
+            self.limits = limits
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, backbone, matcher, inputLongSide = "input_long_side", patchSize = "patch_size"
+            case forwardMilliseconds = "forward_ms", warmupPairMilliseconds = "warmup_pair_ms", limits
+        }
+    }
+
+    let models: [Model]
+}
+
