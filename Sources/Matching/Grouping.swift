@@ -4,30 +4,37 @@
 import Imaging
 
 enum Grouping {
-    /// Instances 1...count from the segments of `labels` (−1: none), in segment order.
-    static func instances(labels: [Int], count: Int, foreground: [Float], geometry g: InputGeometry) throws -> [PredictedInstance] {
+    /// Instances 1...count from the segments of `labels` (−1: none), in segment order: each
+    /// segment's indicator interpolated bilinearly to pixels, refined on the image's edges
+    /// when `refinement` is given, and a pixel given to the segment whose value reaches 0.5.
+    static func instances(labels: [Int], count: Int, foreground: [Float], geometry g: InputGeometry,
+                          refinement: GuidedFilter?) throws -> [PredictedInstance] {
         guard count > 0 else { return [] }
         let (width, height, gw, gh) = (g.imageWidth, g.imageHeight, g.gridWidth, g.gridHeight)
-        // Per pixel, the segment whose bilinearly interpolated indicator reaches 0.5.
-        var owner = [Int16](repeating: -1, count: width * height)
         let xs = (0..<width).map { PixelToGrid(pixel: $0, scale: g.sx, cells: gw) }
-        var weights = [Float](repeating: 0, count: count)
-        for y in 0..<height {
-            let row = PixelToGrid(pixel: y, scale: g.sy, cells: gh)
-            for x in 0..<width {
-                let column = xs[x]
-                for index in 0..<count { weights[index] = 0 }
-                var any = false
-                for (i, wy) in [(row.low, 1 - row.weight), (row.high, row.weight)] where wy > 0 {
-                    for (j, wx) in [(column.low, 1 - column.weight), (column.high, column.weight)] where wx > 0 {
-                        let label = labels[i * gw + j]
-                        if label >= 0 { weights[label] += wx * wy; any = true }
-                    }
+        let ys = (0..<height).map { PixelToGrid(pixel: $0, scale: g.sy, cells: gh) }
+        var best = [Float](repeating: 0.5, count: width * height)
+        var owner = [Int16](repeating: -1, count: width * height)
+        var indicator = [Float](repeating: 0, count: gw * gh)
+        var soft = [Float](repeating: 0, count: width * height)
+        for segment in 0..<count {
+            for patch in labels.indices { indicator[patch] = labels[patch] == segment ? 1 : 0 }
+            for y in 0..<height {
+                let row = ys[y]
+                let top = row.low * gw, bottom = row.high * gw
+                for x in 0..<width {
+                    let column = xs[x]
+                    let upper = indicator[top + column.low] + (indicator[top + column.high] - indicator[top + column.low]) * column.weight
+                    let lower = indicator[bottom + column.low] + (indicator[bottom + column.high] - indicator[bottom + column.low]) * column.weight
+                    soft[y * width + x] = upper + (lower - upper) * row.weight
                 }
-                guard any else { continue }
-                for index in 0..<count where weights[index] >= 0.5 {
-                    owner[y * width + x] = Int16(index)
-                    break
+            }
+            let values = refinement?.apply(soft) ?? soft
+            for index in values.indices where values[index] >= best[index] {
+                // The first segment keeps a tie at exactly 0.5 only if none is higher.
+                if values[index] > best[index] || owner[index] < 0 {
+                    best[index] = values[index]
+                    owner[index] = Int16(segment)
                 }
             }
         }

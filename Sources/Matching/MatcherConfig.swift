@@ -74,6 +74,10 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
         /// candidates is a fragment, and merges into the segment it touches most (keeps
         /// single animals whole; 0 disables).
         public var fragmentSupport: Double
+        /// Masks are refined on the target's edges by a guided filter of this radius, in
+        /// patches (0 disables), and this regularisation (grey levels in 0...1).
+        public var refineRadius: Double
+        public var refineEpsilon: Double
     }
 
     /// One extra match per separated instance (each group gets its best cell in every
@@ -148,7 +152,7 @@ extension MatcherConfig.Segmentation {
     enum CodingKeys: String, CodingKey {
         case neighbourhood, featureTemperature = "feature_temperature", spatialScale = "spatial_scale"
         case maxInstances = "max_instances", kmeansIterations = "kmeans_iterations", minPatches = "min_patches"
-        case fragmentSupport = "fragment_support"
+        case fragmentSupport = "fragment_support", refineRadius = "refine_radius", refineEpsilon = "refine_epsilon"
     }
 }
 extension MatcherConfig.Extras {
