@@ -43,6 +43,20 @@ enum PerfectSubmission {
                                          "method": "ground truth", "pairs": submitted]
         return (try JSONSerialization.data(withJSONObject: submission), total)
     }
+
+    /// Whether some pair's target has two or more instances of its category with a labelled
+    /// keypoint: where grouping is defined (FORMATS.md section 3.1).
+    static func hasMultiInstanceTarget(groundTruth: Data) throws -> Bool {
+        let document = try #require(try JSONSerialization.jsonObject(with: groundTruth) as? [String: Any])
+        let instances = try #require(document["instances"] as? [[String: Any]])
+        let pairs = try #require(document["pairs"] as? [[String: Any]])
+        return pairs.contains { pair in
+            instances.filter { instance in
+                "\(instance["image"]!)" == "\(pair["target"]!)" && "\(instance["category"]!)" == "\(pair["category"]!)"
+                    && ((instance["keypoints"] as? [[Double]]) ?? []).contains { $0[2] > 0 }
+            }.count >= 2
+        }
+    }
 }
 
 @Suite struct DevSplitTests {
@@ -65,7 +79,13 @@ enum PerfectSubmission {
                 #expect(alpha.mpck == 1.0 && alpha.recall == 1.0 && alpha.f1 == 1.0, "\(path) at \(alpha.alpha)")
             }
             #expect(summary.miou == (masked ? 1.0 : nil), "\(path): mIoU \(String(describing: summary.miou))")
+            // target_instance is the true instance: a perfect grouping wherever one is defined.
+            if let grouping = summary.grouping {
+                #expect(grouping.score == 1.0, "\(path): \(grouping)")
+            }
         }
+        let multiInstance = try PerfectSubmission.hasMultiInstanceTarget(groundTruth: data)
+        #expect((scores.overall.grouping != nil) == multiInstance, "\(path)")
     }
 
     @Test func gzippedSubmissionThroughTheExecutable() throws {
@@ -83,5 +103,8 @@ enum PerfectSubmission {
         #expect(Set(alphas.keys) == ["0.05", "0.10", "0.15", "1.00"])
         #expect(alphas.values.allSatisfy { $0["mpck"] == 1 && $0["recall"] == 1 && $0["f1"] == 1 })
         #expect(overall["miou"] as? Double == 1.0)
+        let grouping = try #require(overall["grouping"] as? [String: Any])
+        #expect(grouping["score"] as? Double == 1 && grouping["same"] as? Double == 1 && grouping["different"] as? Double == 1)
+        #expect((grouping["match_pairs"] as? Int ?? 0) > 0)
     }
 }

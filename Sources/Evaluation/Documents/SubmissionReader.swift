@@ -10,6 +10,9 @@ public struct SubmittedMatch: Sendable {
     public var keypoint: Int
     public var x: Double
     public var y: Double
+    /// The predicted target instance (any integer: a label for grouping); nil where the
+    /// submission leaves it out or writes null.
+    public var targetInstance: Int? = nil
 }
 
 /// One predicted target instance.
@@ -158,6 +161,7 @@ public enum SubmissionReader {
         var keypoint: Int?
         var x: Double?
         var y: Double?
+        var targetInstance: Int?
         var first = true
         while try reader.nextMember(&first) {
             // Field names are told apart by length first: one comparison for most.
@@ -174,7 +178,7 @@ public enum SubmissionReader {
                 sourceInstance = try cursor.integer(PairEntry.path(pair: pair, "matches", index, "source_instance"))
             case 15 where reader.stringIs("target_instance"):
                 if try !reader.readNull() {
-                    _ = try cursor.integer(PairEntry.path(pair: pair, "matches", index, "target_instance"))
+                    targetInstance = try cursor.integer(PairEntry.path(pair: pair, "matches", index, "target_instance"))
                 }
             default:
                 try reader.skipValue()
@@ -186,7 +190,7 @@ public enum SubmissionReader {
         guard let keypoint else { throw cursor.fail(PairEntry.path(pair: pair, "matches", index), .missingField("keypoint")) }
         guard let x else { throw cursor.fail(PairEntry.path(pair: pair, "matches", index), .missingField("x")) }
         guard let y else { throw cursor.fail(PairEntry.path(pair: pair, "matches", index), .missingField("y")) }
-        return SubmittedMatch(sourceInstance: sourceInstance, keypoint: keypoint, x: x, y: y)
+        return SubmittedMatch(sourceInstance: sourceInstance, keypoint: keypoint, x: x, y: y, targetInstance: targetInstance)
     }
 
     private static func readInstance(_ cursor: DocumentCursor, pair: Int, index: Int) throws -> SubmittedInstance {

@@ -9,6 +9,7 @@ struct EvaluationRun {
     var totals: [CategoryTotals]
     var groups: GroupScorer
     var masks: MaskScorer
+    var grouping: GroupingScorer
     var ignoredMatches = 0
     /// Where each pair was first seen in the submission, to reject duplicates.
     var seenAt: [Int32]
@@ -19,6 +20,7 @@ struct EvaluationRun {
         totals = Array(repeating: CategoryTotals(alphaCount: alphas.count), count: benchmark.categories.count)
         groups = GroupScorer(benchmark: benchmark, alphas: alphas)
         masks = MaskScorer(benchmark: benchmark)
+        grouping = GroupingScorer(benchmark: benchmark)
         seenAt = Array(repeating: -1, count: benchmark.pairs.count)
     }
 
@@ -38,6 +40,7 @@ struct EvaluationRun {
         try masks.check(entry, pair: pair)
         ignoredMatches += groups.score(pair: pairIndex, matches: entry.matches, into: &totals[pair.category])
         totals[pair.category].iou += masks.score(pairIndex: pairIndex)
+        grouping.score(pair: pairIndex, matches: entry.matches, into: &totals[pair.category].grouping)
     }
 
     /// Checks every match's source instance and keypoint, replacing the instance id by its

@@ -16,6 +16,8 @@ public struct ScoreSummary: Sendable, Equatable {
     public let alphas: [AlphaScores]
     /// Mean IoU over masked ground-truth target instances; nil without masks on either side.
     public let miou: Double?
+    /// Grouping at α = 0.10 (FORMATS.md section 3.1); nil where no two matches were counted.
+    public let grouping: GroupingScores?
 }
 
 public struct Scores: Sendable, Equatable {
@@ -34,12 +36,13 @@ public struct Scores: Sendable, Equatable {
     }
 }
 
-/// Per-group sums for one category, α by α, and the mIoU sum.
+/// Per-group sums for one category, α by α, the mIoU sum and the grouping counts.
 struct CategoryTotals {
     var precision: [Double]
     var recall: [Double]
     var f1: [Double]
     var iou: Double = 0
+    var grouping = GroupingScores()
 
     init(alphaCount: Int) {
         precision = Array(repeating: 0, count: alphaCount)
@@ -55,7 +58,8 @@ struct CategoryTotals {
                                recall: recall[index] / count, f1: f1[index] / count)
         }
         let miou = masksSubmitted && maskedTargets > 0 ? iou / Double(maskedTargets) : nil
-        return ScoreSummary(groups: groups, alphas: scores, miou: miou)
+        return ScoreSummary(groups: groups, alphas: scores, miou: miou,
+                            grouping: grouping.matchPairs > 0 ? grouping : nil)
     }
 
     static func + (lhs: CategoryTotals, rhs: CategoryTotals) -> CategoryTotals {
@@ -66,6 +70,7 @@ struct CategoryTotals {
             sum.f1[index] += rhs.f1[index]
         }
         sum.iou += rhs.iou
+        sum.grouping = sum.grouping + rhs.grouping
         return sum
     }
 }

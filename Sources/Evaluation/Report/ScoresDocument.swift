@@ -46,7 +46,15 @@ public enum ScoresDocument {
                 + "\"recall\": \(number(scores.recall)), \"f1\": \(number(scores.f1))}"
         }
         out += summary.alphas.isEmpty ? "},\n" : "\n\(indent)  },\n"
-        out += "\(indent)  \"miou\": \(number(summary.miou))\n\(indent)}"
+        out += "\(indent)  \"miou\": \(number(summary.miou)),\n"
+        out += "\(indent)  \"grouping\": \(grouping(summary.grouping))\n\(indent)}"
+    }
+
+    /// FORMATS.md section 3.1: `{"score", "same", "different", "match_pairs"}`, or null.
+    static func grouping(_ grouping: GroupingScores?) -> String {
+        guard let grouping else { return "null" }
+        return "{\"score\": \(number(grouping.score)), \"same\": \(number(grouping.same)), "
+            + "\"different\": \(number(grouping.different)), \"match_pairs\": \(grouping.matchPairs)}"
     }
 
     static func number(_ value: Double?) -> String {

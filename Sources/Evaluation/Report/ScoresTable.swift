@@ -1,6 +1,6 @@
-// Scores as a text table in the layout of the paper's Table 2: one row per α (and one for
-// mIoU), one column per category and a last column "all", numbers in percent with two
-// decimals. Recall and F1 follow in two more blocks of the same shape.
+// Scores as a text table in the layout of the paper's Table 2: one row per α (and one each
+// for mIoU and grouping), one column per category and a last column "all", numbers in
+// percent with two decimals. Recall and F1 follow in two more blocks of the same shape.
 
 public enum ScoresTable {
     public static func render(_ scores: Scores) -> String {
@@ -16,7 +16,10 @@ public enum ScoresTable {
                 rows.append(["@\(ScoresDocument.alphaKey(alpha.alpha))"]
                             + summaries.map { percent(value($0.alphas[alphaIndex])) })
             }
-            if blockIndex == 0 { rows.append(["mIoU"] + summaries.map { percent($0.miou) }) }
+            if blockIndex == 0 {
+                rows.append(["mIoU"] + summaries.map { percent($0.miou) })
+                rows.append(["grouping"] + summaries.map { percent($0.grouping?.score) })
+            }
             lines.append("")
             lines.append(contentsOf: layout(rows))
         }
