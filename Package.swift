@@ -133,6 +133,8 @@ let package = Package(
         // Helpers shared by the test targets: child processes without Foundation's Process, the
         // repository's paths and tooling venv, one seeded random generator.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // dpcl for the blind-target test, which runs `dpcl match` on a split.
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "Tensor", "TestSupport", "dpcl"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "TestSupport", .product(name: "Logging", package: "swift-log")]),
     ],

@@ -6,6 +6,9 @@ import Tensor
 
 public final class Matcher: Sendable {
     public let model: DINOv2
+    /// DPCL's decoder blocks when the model config names trained weights; the zero-shot
+    /// default has none (identity).
+    public let decoder: TransformerDecoder?
     public let config: MatcherConfig
     public let cache: FeatureCache
     /// The name the answers carry (the model config's `name`).
@@ -13,7 +16,7 @@ public final class Matcher: Sendable {
     /// Largest `size` option accepted.
     public static let maxInputSide = 1792
 
-    public init(model: DINOv2, config: MatcherConfig, name: String) throws(MatcherConfigError) {
+    public init(model: DINOv2, decoder: TransformerDecoder? = nil, config: MatcherConfig, name: String) throws(MatcherConfigError) {
         if let problem = config.problem(patchSize: model.config.patchSize) {
             throw .invalid(path: name, problem: problem)
         }
@@ -21,6 +24,7 @@ public final class Matcher: Sendable {
             throw .invalid(path: name, problem: "layer \(config.layer) does not exist: the backbone has blocks 0...\(model.config.numHiddenLayers - 1)")
         }
         self.model = model
+        self.decoder = decoder
         self.config = config
         self.name = name
         cache = FeatureCache(capacityBytes: config.featureCacheMB << 20)
@@ -48,8 +52,15 @@ public final class Matcher: Sendable {
         let (targetRaw, targetCached) = try features(input.target, targetGeometry, layer: config.layer)
         timings.record("target_features", since: start)
 
+        var (sourceDecoded, targetDecoded) = (sourceRaw, targetRaw)
+        if let decoder {
+            start = ContinuousClock.now
+            (sourceDecoded, targetDecoded) = try Self.decode(sourceRaw, targetRaw, with: decoder)
+            timings.record("decoder", since: start)
+        }
+
         start = ContinuousClock.now
-        let source = sourceRaw.normalised(), target = targetRaw.normalised()
+        let source = sourceDecoded.normalised(), target = targetDecoded.normalised()
         let labels = Foreground.sourceLabels(sourceGeometry, instances: input.instances, margin: config.foreground.boxMargin)
         let foreground = Foreground.probability(source: source, labels: labels, target: target,
                                                 neighbours: config.foreground.neighbours)
@@ -116,6 +127,15 @@ public final class Matcher: Sendable {
         let features = try Features.extract(image, geometry: geometry, layer: layer, model: model)
         cache.insert(features, for: key)
         return (features, false)
+    }
+
+    /// Both images' features through the decoder, jointly (each attends to the other).
+    static func decode(_ source: FeatureMap, _ target: FeatureMap, with decoder: TransformerDecoder) throws -> (FeatureMap, FeatureMap) {
+        let c = source.channels
+        let decoded = try decoder.forward(source: try Tensor(shape: [source.geometry.patches, c], storage: source.values),
+                                          target: try Tensor(shape: [target.geometry.patches, c], storage: target.values))
+        return (FeatureMap(geometry: source.geometry, channels: c, values: decoded.source.storage),
+                FeatureMap(geometry: target.geometry, channels: c, values: decoded.target.storage))
     }
 
     /// (instance index, keypoint) for every labelled keypoint, in input order.

@@ -67,6 +67,8 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
         public var spatialScale: Double
         /// Largest instance count the eigengap may choose.
         public var maxInstances: Int
+        /// A count k is a cut only when λ_k ≤ maxEigenRatio · λ_{k+1} (1 accepts every k).
+        public var maxEigenRatio: Double
         public var kmeansIterations: Int
         /// Segments with fewer patches are dropped (their patches join no instance).
         public var minPatches: Int
@@ -151,7 +153,7 @@ extension MatcherConfig.Peaks {
 extension MatcherConfig.Segmentation {
     enum CodingKeys: String, CodingKey {
         case neighbourhood, featureTemperature = "feature_temperature", spatialScale = "spatial_scale"
-        case maxInstances = "max_instances", kmeansIterations = "kmeans_iterations", minPatches = "min_patches"
+        case maxInstances = "max_instances", maxEigenRatio = "max_eigen_ratio", kmeansIterations = "kmeans_iterations", minPatches = "min_patches"
         case fragmentSupport = "fragment_support", refineRadius = "refine_radius", refineEpsilon = "refine_epsilon"
     }
 }

@@ -60,10 +60,14 @@ enum NormalizedCut {
         // Laplacian eigenvalues λ = 1 − μ, ascending, with their vectors' columns.
         let lambdas = eigen.values.reversed().map { 1 - $0 }
         let columnOf = (0..<wanted).reversed().map { $0 }
+        // The largest gap decides, among the counts k whose k-th eigenvalue is well below the
+        // next (λ_k ≤ ratio · λ_{k+1}): a real cut leaves λ_k near zero, while a single
+        // elongated object has a smooth spectrum (λ_2 / λ_3 ≈ 1/4 for a uniform strip).
         var k = 1, bestGap = -Float.infinity
         for candidate in 1...max(1, min(config.maxInstances, n - 1)) where candidate < lambdas.count {
             let gap = lambdas[candidate] - lambdas[candidate - 1]
-            if gap > bestGap { bestGap = gap; k = candidate }
+            let isCut = candidate == 1 || lambdas[candidate - 1] <= Float(config.maxEigenRatio) * lambdas[candidate]
+            if isCut && gap > bestGap { bestGap = gap; k = candidate }
         }
 
         var assignment = [Int](repeating: 0, count: n)

@@ -45,7 +45,7 @@ public final class ModelHost: @unchecked Sendable {
         set(.loading)
         let thread = Thread { [self] in
             do {
-                let matcher = try Self.load(configPath: configPath, directory: configuration.modelDirectory)
+                let matcher = try Matcher.load(configPath: configPath, modelDirectory: configuration.modelDirectory)
                 let warmup = configuration.warmup ? try Self.warmUp(matcher) : Warmup(forwardMilliseconds: 0, pairMilliseconds: 0)
                 log("model \(matcher.name) ready: forward \(String(format: "%.1f", warmup.forwardMilliseconds)) ms at long side \(matcher.config.longSide), warm-up pair \(String(format: "%.1f", warmup.pairMilliseconds)) ms")
                 set(.ready(matcher, warmup))
@@ -56,13 +56,6 @@ public final class ModelHost: @unchecked Sendable {
         }
         thread.name = "model-loader"
         thread.start()
-    }
-
-    static func load(configPath: String, directory: String?) throws -> Matcher {
-        let config = try ViTConfig.load(from: configPath)
-        let weights = (directory ?? ModelDirectory.path()) + "/" + config.weights
-        let model = try DINOv2.load(config: config, weightsPath: weights)
-        return try Matcher(model: model, config: try MatcherConfig.load(from: configPath), name: config.name)
     }
 
     /// One synthetic pair through the whole pipeline, then one timed forward.

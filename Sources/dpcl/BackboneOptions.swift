@@ -30,9 +30,8 @@ struct BackboneOptions: ParsableArguments {
 }
 
 extension BackboneOptions {
-    /// The backbone with the matcher settings of the same model config.
+    /// The matcher of the same model config: backbone, optional decoder, settings.
     func loadMatcher() throws -> Matcher {
-        let model = try load()
-        return try Matcher(model: model, config: try MatcherConfig.load(from: configPath), name: model.config.name)
+        try Matcher.load(configPath: configPath, modelDirectory: modelDir)
     }
 }
