@@ -3,15 +3,14 @@
 import Foundation
 import HTTP
 
-public enum Routes {
+enum Routes {
     /// `isDraining` and `metrics` come from the running server, so readiness and /metrics
     /// see its state.
-    public static func make(
-        readiness: Readiness, isDraining: @escaping @Sendable () -> Bool, metrics: ServerMetrics,
-        model: ModelHost = ModelHost(), inference: InferenceConfiguration = InferenceConfiguration()
+    static func make(
+        readiness: Readiness, isDraining: @escaping @Sendable () -> Bool, metrics: ServerMetrics, match: MatchRoutes
     ) -> Router {
         var router = Router()
-        MatchRoutes(host: model, configuration: inference, registry: metrics.registry).register(&router)
+        match.register(&router)
         // Constant answers are prepared once: nothing to compute, nothing to wait on.
         let alive = Response.bytes(Array("{\"status\":\"ok\"}".utf8), contentType: "application/json")
         let ready = Response.bytes(Array("{\"status\":\"ready\"}".utf8), contentType: "application/json")

@@ -14,8 +14,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    /// Applies the YAML document over the current values; keys left out keep theirs.
-    public mutating func apply(yaml text: String, source: String) throws(ConfigError) {
+    /// Applies the YAML document over the current values; keys left out keep theirs. A
+    /// relative `inference.model_config` is taken relative to `baseDirectory` when given.
+    public mutating func apply(yaml text: String, source: String, baseDirectory: String? = nil) throws(ConfigError) {
         let file: ConfigFile
         do {
             file = try YAMLDecoder().decode(ConfigFile.self, from: text)
@@ -25,6 +26,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
             throw .invalid(source: source, reason: "\(error)")
         }
         try file.apply(to: &self, source: source)
+        if let baseDirectory, let model = file.inference?.model_config, !model.isEmpty, !model.hasPrefix("/") {
+            inference.modelConfig = URL(fileURLWithPath: baseDirectory).appendingPathComponent(model).standardized.path
+        }
     }
 
     public mutating func apply(file path: String) throws(ConfigError) {
@@ -34,7 +38,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         } catch {
             throw .unreadable(path: path, reason: error.localizedDescription)
         }
-        try apply(yaml: text, source: path)
+        try apply(yaml: text, source: path, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
     static func describe(_ error: DecodingError) -> String {

@@ -27,7 +27,15 @@ import Testing
         let line = server.firstOutput(seconds: 10)
         #expect(line.hasPrefix("listening on http://127.0.0.1:"), "\(line)")
         guard let port = Self.port(in: line) else { return }
-        #expect(try Self.curl(["--max-time", "5", "http://127.0.0.1:\(port)/readyz"]) == "{\"status\":\"ready\"}")
+        // Ready once the default model (Config/server.yaml names it, relative to the file)
+        // has loaded and run its warm-up pair.
+        var ready = ""
+        for _ in 0..<300 where ready != "{\"status\":\"ready\"}" {
+            ready = try Self.curl(["--max-time", "5", "http://127.0.0.1:\(port)/readyz"])
+            if ready != "{\"status\":\"ready\"}" { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        #expect(ready == "{\"status\":\"ready\"}")
+        #expect(try Self.curl(["--max-time", "5", "http://127.0.0.1:\(port)/v1/models"]).contains("\"name\":\"dinov2-small\""))
         kill(server.pid, SIGTERM)
         #expect(server.wait(seconds: 5) == 0, "server ended with \(server.ending)")
     }

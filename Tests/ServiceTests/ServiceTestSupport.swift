@@ -15,8 +15,11 @@ struct Fetched {
 final class LiveService {
     let server: Server
     let dataDirectory: URL
+    /// The match routes, whose inference queue a test can hold.
+    let match: MatchRoutes
 
-    init(dataDirectory: URL? = nil, configure: (inout ServiceConfiguration) -> Void = { _ in }) throws {
+    init(dataDirectory: URL? = nil, model: ModelHost = ModelHost(),
+         configure: (inout ServiceConfiguration) -> Void = { _ in }) throws {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appending(path: "dpcl-data-\(UUID().uuidString)")
         if dataDirectory == nil { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
         self.dataDirectory = directory
@@ -28,7 +31,7 @@ final class LiveService {
         configure(&configuration)
         var logger = Logger(label: "test.service")
         logger.logLevel = .critical
-        server = ServiceServer.make(configuration: configuration, logger: logger)
+        (server, match) = ServiceServer.make(configuration: configuration, logger: logger, model: model)
         try server.start()
     }
 
@@ -40,9 +43,16 @@ final class LiveService {
 
     /// GET with curl (headers via stderr); status, headers and body.
     func get(_ path: String, method: String = "GET") throws -> Fetched {
-        let result = try Subprocess.run("/usr/bin/curl", ["--silent", "--max-time", "10", "-X", method, "-D", "/dev/stderr",
-                                                         "http://127.0.0.1:\(server.port)\(path)"])
-        var lines = result.stderrText.components(separatedBy: "\r\n")
+        try curl(["-X", method], path)
+    }
+
+    /// curl with `arguments` (for example `-F part=@file`) against `path`.
+    func curl(_ arguments: [String], _ path: String, maxTime: Int = 60) throws -> Fetched {
+        let result = try Subprocess.run("/usr/bin/curl", ["--silent", "--max-time", String(maxTime), "-D", "/dev/stderr"]
+                                        + arguments + ["http://127.0.0.1:\(server.port)\(path)"])
+        // Only the last response head counts (a 100 Continue may come first).
+        let heads = result.stderrText.components(separatedBy: "\r\n\r\n").filter { $0.hasPrefix("HTTP/") }
+        var lines = (heads.last ?? "").components(separatedBy: "\r\n")
         let status = lines.isEmpty ? 0 : Int(lines.removeFirst().split(separator: " ").dropFirst().first ?? "") ?? 0
         var headers: [String: String] = [:]
         for line in lines {
