@@ -59,6 +59,10 @@ struct MatchRoutes: Sendable {
             let started = ContinuousClock.now
             guard !responder.isClientGone else {
                 metrics.dropped.increment()
+                // Answered all the same, so the connection's slot is freed; nobody reads it
+                // (499: nginx's "client closed request", for the access log).
+                responder.respond(Response.error(Status(499), code: "client-gone",
+                                                 message: "the client closed the connection before the pair started"))
                 return
             }
             let response: Response
