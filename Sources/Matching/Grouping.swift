@@ -7,8 +7,9 @@ enum Grouping {
     /// Instances 1...count from the segments of `labels` (−1: none), in segment order: each
     /// segment's indicator interpolated bilinearly to pixels, refined on the image's edges
     /// when `refinement` is given, and a pixel given to the segment whose value reaches 0.5.
+    /// Each segment is painted only inside its box, widened by a patch and the filter's reach.
     static func instances(labels: [Int], count: Int, foreground: [Float], geometry g: InputGeometry,
-                          refinement: GuidedFilter?) throws -> [PredictedInstance] {
+                          refinement: MaskRefinement?) throws -> [PredictedInstance] {
         guard count > 0 else { return [] }
         let (width, height, gw, gh) = (g.imageWidth, g.imageHeight, g.gridWidth, g.gridHeight)
         let xs = (0..<width).map { PixelToGrid(pixel: $0, scale: g.sx, cells: gw) }
@@ -16,25 +17,41 @@ enum Grouping {
         var best = [Float](repeating: 0.5, count: width * height)
         var owner = [Int16](repeating: -1, count: width * height)
         var indicator = [Float](repeating: 0, count: gw * gh)
-        var soft = [Float](repeating: 0, count: width * height)
+        let reach = refinement?.radius ?? 0
         for segment in 0..<count {
-            for patch in labels.indices { indicator[patch] = labels[patch] == segment ? 1 : 0 }
-            for y in 0..<height {
+            var (i0, i1, j0, j1) = (gh, -1, gw, -1)
+            for patch in labels.indices {
+                let inside = labels[patch] == segment
+                indicator[patch] = inside ? 1 : 0
+                if inside {
+                    let (i, j) = (patch / gw, patch % gw)
+                    (i0, i1, j0, j1) = (min(i0, i), max(i1, i), min(j0, j), max(j1, j))
+                }
+            }
+            guard i1 >= 0 else { continue }
+            let x0 = max(0, Int(Double(j0 - 1) / g.sx) - reach), x1 = min(width, Int((Double(j1 + 2) / g.sx).rounded(.up)) + reach)
+            let y0 = max(0, Int(Double(i0 - 1) / g.sy) - reach), y1 = min(height, Int((Double(i1 + 2) / g.sy).rounded(.up)) + reach)
+            let (windowWidth, windowHeight) = (x1 - x0, y1 - y0)
+            var soft = [Float](repeating: 0, count: windowWidth * windowHeight)
+            for y in y0..<y1 {
                 let row = ys[y]
                 let top = row.low * gw, bottom = row.high * gw
-                for x in 0..<width {
+                for x in x0..<x1 {
                     let column = xs[x]
                     let upper = indicator[top + column.low] + (indicator[top + column.high] - indicator[top + column.low]) * column.weight
                     let lower = indicator[bottom + column.low] + (indicator[bottom + column.high] - indicator[bottom + column.low]) * column.weight
-                    soft[y * width + x] = upper + (lower - upper) * row.weight
+                    soft[(y - y0) * windowWidth + (x - x0)] = upper + (lower - upper) * row.weight
                 }
             }
-            let values = refinement?.apply(soft) ?? soft
-            for index in values.indices where values[index] >= best[index] {
-                // The first segment keeps a tie at exactly 0.5 only if none is higher.
-                if values[index] > best[index] || owner[index] < 0 {
-                    best[index] = values[index]
-                    owner[index] = Int16(segment)
+            let values = refinement?.apply(soft, x0: x0, y0: y0, width: windowWidth, height: windowHeight) ?? soft
+            for y in y0..<y1 {
+                for x in x0..<x1 {
+                    let value = values[(y - y0) * windowWidth + (x - x0)], index = y * width + x
+                    // Ties at exactly 0.5 go to the first segment that reaches them.
+                    if value > best[index] || (value == best[index] && owner[index] < 0) {
+                        best[index] = value
+                        owner[index] = Int16(segment)
+                    }
                 }
             }
         }
@@ -80,5 +97,29 @@ struct PixelToGrid {
         low = Int(position)
         high = min(low + 1, cells - 1)
         weight = Float(position - Double(low))
+    }
+}
+
+/// The guided-filter refinement of masks on one target image: its grey levels once, a
+/// filter per painted window.
+struct MaskRefinement {
+    let grey: [Float]
+    let imageWidth: Int
+    let radius: Int
+    let epsilon: Float
+
+    init(_ image: RGBImage, radius: Int, epsilon: Float) {
+        grey = GuidedFilter.grey(image.pixels, count: image.width * image.height)
+        imageWidth = image.width
+        self.radius = radius
+        self.epsilon = epsilon
+    }
+
+    func apply(_ values: [Float], x0: Int, y0: Int, width: Int, height: Int) -> [Float] {
+        var window = [Float](repeating: 0, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width { window[y * width + x] = grey[(y0 + y) * imageWidth + x0 + x] }
+        }
+        return GuidedFilter(grey: window, width: width, height: height, radius: radius, epsilon: epsilon).apply(values)
     }
 }

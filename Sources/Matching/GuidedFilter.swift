@@ -10,16 +10,21 @@ struct GuidedFilter {
     private let meanGuide: [Float]
     private let varianceGuide: [Float]
 
-    init(rgb pixels: [UInt8], width: Int, height: Int, radius: Int, epsilon: Float) {
+    /// Grey levels in 0...1 of RGB pixels (ITU-R BT.601 weights).
+    static func grey(_ pixels: [UInt8], count: Int) -> [Float] {
+        var grey = [Float](repeating: 0, count: count)
+        for index in 0..<count {
+            let r = Float(pixels[3 * index]), g = Float(pixels[3 * index + 1]), b = Float(pixels[3 * index + 2])
+            grey[index] = (0.299 * r + 0.587 * g + 0.114 * b) / 255
+        }
+        return grey
+    }
+
+    init(grey: [Float], width: Int, height: Int, radius: Int, epsilon: Float) {
         self.width = width
         self.height = height
         self.radius = max(1, radius)
         self.epsilon = epsilon
-        var grey = [Float](repeating: 0, count: width * height)
-        for index in 0..<(width * height) {
-            let r = Float(pixels[3 * index]), g = Float(pixels[3 * index + 1]), b = Float(pixels[3 * index + 2])
-            grey[index] = (0.299 * r + 0.587 * g + 0.114 * b) / 255
-        }
         guide = grey
         let mean = BoxFilter.mean(grey, width: width, height: height, radius: self.radius)
         let squares = BoxFilter.mean(grey.map { $0 * $0 }, width: width, height: height, radius: self.radius)
@@ -48,26 +53,41 @@ struct GuidedFilter {
 }
 
 enum BoxFilter {
-    /// The mean over the (2r+1)² window clipped to the image, by a summed-area table.
+    /// The mean over the (2r+1)² window clipped to the image: a sliding sum along rows,
+    /// then along columns (the window is a product of the two, so is its pixel count).
     static func mean(_ values: [Float], width: Int, height: Int, radius: Int) -> [Float] {
-        let stride = width + 1
-        var table = [Double](repeating: 0, count: (width + 1) * (height + 1))
-        for y in 0..<height {
-            var row: Double = 0
-            for x in 0..<width {
-                row += Double(values[y * width + x])
-                table[(y + 1) * stride + x + 1] = table[y * stride + x + 1] + row
+        var rows = [Float](repeating: 0, count: width * height)
+        values.withUnsafeBufferPointer { input in
+            rows.withUnsafeMutableBufferPointer { out in
+                for y in 0..<height {
+                    slide(input.baseAddress! + y * width, count: width, stride: 1, radius: radius,
+                          into: out.baseAddress! + y * width)
+                }
             }
         }
-        var out = [Float](repeating: 0, count: width * height)
-        for y in 0..<height {
-            let y0 = max(0, y - radius), y1 = min(height, y + radius + 1)
-            for x in 0..<width {
-                let x0 = max(0, x - radius), x1 = min(width, x + radius + 1)
-                let sum = table[y1 * stride + x1] - table[y0 * stride + x1] - table[y1 * stride + x0] + table[y0 * stride + x0]
-                out[y * width + x] = Float(sum / Double((y1 - y0) * (x1 - x0)))
+        var result = [Float](repeating: 0, count: width * height)
+        rows.withUnsafeBufferPointer { input in
+            result.withUnsafeMutableBufferPointer { out in
+                for x in 0..<width {
+                    slide(input.baseAddress! + x, count: height, stride: width, radius: radius, into: out.baseAddress! + x)
+                }
             }
         }
-        return out
+        return result
+    }
+
+    /// Window means along one line of `count` values `stride` apart; the running sum is a
+    /// Double so that long lines do not drift.
+    private static func slide(_ line: UnsafePointer<Float>, count: Int, stride: Int, radius: Int,
+                              into out: UnsafeMutablePointer<Float>) {
+        var sum: Double = 0
+        for index in 0..<min(count, radius) { sum += Double(line[index * stride]) }
+        for index in 0..<count {
+            let entering = index + radius, leaving = index - radius - 1
+            if entering < count { sum += Double(line[entering * stride]) }
+            if leaving >= 0 { sum -= Double(line[leaving * stride]) }
+            let size = min(count - 1, index + radius) - max(0, index - radius) + 1
+            out[index * stride] = Float(sum / Double(size))
+        }
     }
 }

@@ -109,8 +109,7 @@ public final class Matcher: Sendable {
         start = ContinuousClock.now
         let radius = Int((config.segmentation.refineRadius / targetGeometry.sx).rounded())
         let refinement = radius > 0 && segments.count > 0
-            ? GuidedFilter(rgb: input.target.pixels, width: input.target.width, height: input.target.height,
-                           radius: radius, epsilon: Float(config.segmentation.refineEpsilon))
+            ? MaskRefinement(input.target, radius: radius, epsilon: Float(config.segmentation.refineEpsilon))
             : nil
         let instances = try Grouping.instances(labels: segments.labels, count: segments.count, foreground: foreground,
                                                geometry: targetGeometry, refinement: refinement)

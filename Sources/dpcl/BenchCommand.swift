@@ -43,6 +43,8 @@ struct BackboneBench: ParsableCommand {
     )
 
     @Option(help: "Input side in pixels (a multiple of the patch size).") var size = 224
+    @Option(help: "Input height when it differs from the width (--size), e.g. the matcher's input of a 4:3 image.") var height: Int?
+    @Option(help: "Block index (0-based) the forward stops after, or 'final'.") var layer = "final"
     @Option(help: "Timed forwards.") var iterations = 20
     @Option(help: "Untimed forwards first.") var warmUp = 3
     @Option(help: "Worker threads of the engine (default: OpenBLAS's thread count).") var threads: Int?
@@ -50,18 +52,24 @@ struct BackboneBench: ParsableCommand {
 
     func run() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+        guard let selection = BackboneLayer(argument: layer) else {
+            throw ValidationError("--layer must be a block index (0, 1, …) or 'final', not '\(layer)'")
+        }
         if let threads { BLASThreads.set(threads) }
         let model = try backbone.load()
         // A fixed pseudo-random input: speed does not depend on the values.
         var state: UInt32 = 12345
-        let input = try Tensor(shape: [3, size, size], storage: (0..<(3 * size * size)).map { _ in
+        let rows = height ?? size
+        let input = try Tensor(shape: [3, rows, size], storage: (0..<(3 * size * rows)).map { _ in
             state = state &* 1_664_525 &+ 1_013_904_223
             return Float(state >> 8) / Float(1 << 24) * 4 - 2
         })
         let times = try timings(iterations: iterations, warmUp: warmUp) {
-            _ = try model.forward(input, layers: [.final])
+            _ = try model.forward(input, layers: [selection])
         }
-        printTimings(size: size, times, flops: model.flops(height: size, width: size), p90: true)
+        let blocks = { if case .block(let index) = selection { index + 1 } else { model.config.numHiddenLayers } }()
+        let flops = model.flops(height: rows, width: size) * Double(blocks) / Double(model.config.numHiddenLayers)
+        printTimings(size: size, times, flops: flops, p90: true)
     }
 }
 

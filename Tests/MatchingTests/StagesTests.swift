@@ -190,7 +190,7 @@ import Testing
             }
         }
         let pixels = (0..<(width * height * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let guided = GuidedFilter(rgb: pixels, width: width, height: height, radius: 3, epsilon: 0.01)
+        let guided = GuidedFilter(grey: GuidedFilter.grey(pixels, count: width * height), width: width, height: height, radius: 3, epsilon: 0.01)
         let constant = guided.apply([Float](repeating: 0.75, count: width * height))
         #expect(constant.allSatisfy { abs($0 - 0.75) < 1e-4 })
     }

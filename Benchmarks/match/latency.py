@@ -1,0 +1,116 @@
+"""Drives Benchmarks/match.sh: forward times per input size up to the matcher's layer (dpcl bench
+backbone), then every dev pair through POST /v1/match with curl, uncached and with a cached
+source; prints the table and the ratios. Rounds alternate the two measurements so background load hits both."""
+import argparse
+import glob
+import json
+import os
+import statistics
+import subprocess
+
+from PIL import Image
+
+
+def geometry(width, height, long_side, patch=14):
+    scale = long_side / max(width, height)
+    side = lambda n: max(1, round(n * scale / patch)) * patch  # noqa: E731
+    return side(width), side(height)
+
+
+def forward_ms(dpcl, width, height, layer, iterations):
+    out = subprocess.run([dpcl, "bench", "backbone", "--size", str(width), "--height", str(height), "--layer", str(layer),
+                          "--iterations", str(iterations), "--warm-up", "2"],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["median_ms"]
+
+
+def unique_png(path, work, tag):
+    """The image with its first pixel changed and saved losslessly: new pixels, no cache hit."""
+    image = Image.open(path).convert("RGB")
+    r, g, b = image.getpixel((0, 0))
+    image.putpixel((0, 0), ((r + 1 + tag) % 256, g, b))
+    out = os.path.join(work, f"unique-{tag}.png")
+    image.save(out)
+    return out
+
+
+def post(port, source, target, annotations):
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
+                          "-F", f"source=@{source}", "-F", f"target=@{target}",
+                          "-F", f"annotations=@{annotations};type=application/json",
+                          f"http://127.0.0.1:{port}/v1/match"], check=True, capture_output=True, text=True).stdout
+    status, seconds = out.split()
+    if status != "200":
+        raise SystemExit(f"POST /v1/match answered {status}")
+    return float(seconds) * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    for name in ("shared", "port", "dpcl", "work"):
+        parser.add_argument("--" + name, required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--forwards", type=int, default=7)
+    args = parser.parse_args()
+
+    matcher = json.load(open("Config/models/dinov2-small.json"))["matcher"]
+    pairs = []
+    for split_file in sorted(glob.glob(os.path.join(args.shared, "data", "*", "pairs.json"))):
+        folder = os.path.dirname(split_file)
+        split = json.load(open(split_file))
+        images = {image["id"]: image for image in split["images"]}
+        category = {c["name"]: c for c in split["categories"]}
+        for pair in split["pairs"]:
+            instances = [{k: v for k, v in i.items() if k in ("id", "keypoints", "segmentation", "bbox")}
+                         for i in split["instances"] if i["image"] == pair["source"] and i["category"] == pair["category"]]
+            annotations = os.path.join(args.work, f"{len(pairs)}.json")
+            json.dump({"category": pair["category"], "keypoints": category[pair["category"]]["keypoints"],
+                       "instances": instances}, open(annotations, "w"))
+            source, target = images[pair["source"]], images[pair["target"]]
+            pairs.append(dict(id=os.path.basename(folder) + "/" + pair["id"], annotations=annotations,
+                              source=os.path.join(folder, source["file"]), target=os.path.join(folder, target["file"]),
+                              source_size=geometry(source["width"], source["height"], matcher["long_side"]),
+                              target_size=geometry(target["width"], target["height"], matcher["long_side"])))
+
+    sizes = sorted({p["source_size"] for p in pairs} | {p["target_size"] for p in pairs})
+    forward = {size: [] for size in sizes}
+    uncached, cached = {p["id"]: [] for p in pairs}, {p["id"]: [] for p in pairs}
+    tag = 0
+    for _ in range(args.rounds):
+        for size in sizes:
+            forward[size].append(forward_ms(args.dpcl, size[0], size[1], matcher["layer"], args.forwards))
+        for pair in pairs:
+            # Uncached: a fresh source and a fresh target.
+            tag += 1
+            source = unique_png(pair["source"], args.work, tag)
+            tag += 1
+            target = unique_png(pair["target"], args.work, tag)
+            uncached[pair["id"]].append(post(args.port, source, target, pair["annotations"]))
+            # Cached source: the same source again, a fresh target.
+            tag += 1
+            target = unique_png(pair["target"], args.work, tag)
+            cached[pair["id"]].append(post(args.port, source, target, pair["annotations"]))
+
+    forward_median = {size: statistics.median(times) for size, times in forward.items()}
+    rows, pair_ratio, cached_ratio = [], [], []
+    for pair in pairs:
+        one = (forward_median[pair["source_size"]] + forward_median[pair["target_size"]]) / 2
+        u, c = statistics.median(uncached[pair["id"]]), statistics.median(cached[pair["id"]])
+        pair_ratio.append(u / one)
+        cached_ratio.append(c / forward_median[pair["target_size"]])
+        rows.append((pair["id"], u, c, one))
+    print(f"{'pair':40} {'uncached ms':>12} {'cached src ms':>14} {'forward ms':>11}")
+    for pid, u, c, one in rows:
+        print(f"{pid:40} {u:12.1f} {c:14.1f} {one:11.1f}")
+    all_forwards = [t for times in forward.values() for t in times]
+    print()
+    print("forward medians by input size: " + ", ".join(f"{w}x{h} {forward_median[(w, h)]:.1f} ms" for w, h in sizes))
+    print(f"median pair time, uncached:      {statistics.median([r[1] for r in rows]):.1f} ms")
+    print(f"median pair time, cached source: {statistics.median([r[2] for r in rows]):.1f} ms")
+    print(f"median forward (all sizes):      {statistics.median(all_forwards):.1f} ms")
+    print(f"median pair / forward, uncached:      {statistics.median(pair_ratio):.2f} (target <= 2.4)")
+    print(f"median pair / forward, cached source: {statistics.median(cached_ratio):.2f} (target <= 1.3)")
+
+
+if __name__ == "__main__":
+    main()
