@@ -75,6 +75,10 @@ public final class Matcher: Sendable {
         start = ContinuousClock.now
         let factor = config.heatmap.upsample
         let maps = Self.heatmaps(costs, groups: groups.count, geometry: targetGeometry, config: config.heatmap)
+        let radius = Int((config.peaks.nmsRadius * Double(max(targetGeometry.gridHeight, targetGeometry.gridWidth) * factor)).rounded())
+        let peaks = maps.map {
+            Peaks.find($0, threshold: Float(config.peaks.threshold), radius: radius, limit: config.peaks.maxMatches)
+        }
         timings.record("heatmaps", since: start)
 
         start = ContinuousClock.now
@@ -83,9 +87,10 @@ public final class Matcher: Sendable {
         let supportThreshold = Float(config.extras.relativeThreshold) * Self.maxHeat(config.heatmap)
         var support = SegmentSupport(maps: maps, groups: groups, instanceCount: input.instances.count, segments: segments,
                                      gridWidth: targetGeometry.gridWidth, factor: factor, threshold: supportThreshold)
-        if config.segmentation.fragmentSupport > 0 {
-            let merged = SegmentSupport.mergeFragments(segments, support: support, minimum: config.segmentation.fragmentSupport,
-                                                       gridWidth: targetGeometry.gridWidth)
+        if config.segmentation.partOverlap > 0 && segments.count > 1 {
+            let merged = PartMerging.merge(segments, peaks: peaks, groups: groups, factor: factor,
+                                           maxOverlap: config.segmentation.partOverlap, gridWidth: targetGeometry.gridWidth,
+                                           reach: config.segmentation.neighbourhood)
             if merged.count != segments.count {
                 segments = merged
                 support = SegmentSupport(maps: maps, groups: groups, instanceCount: input.instances.count, segments: segments,
@@ -95,7 +100,7 @@ public final class Matcher: Sendable {
         timings.record("segmentation", since: start)
 
         start = ContinuousClock.now
-        var matches = findMatches(groups: groups, maps: maps, instances: input.instances, segments: segments,
+        var matches = findMatches(groups: groups, maps: maps, peaks: peaks, radius: radius, instances: input.instances, segments: segments,
                                   support: support, geometry: targetGeometry, config: config)
         timings.record("peaks", since: start)
 
@@ -107,9 +112,9 @@ public final class Matcher: Sendable {
         }
 
         start = ContinuousClock.now
-        let radius = Int((config.segmentation.refineRadius / targetGeometry.sx).rounded())
-        let refinement = radius > 0 && segments.count > 0
-            ? MaskRefinement(input.target, radius: radius, epsilon: Float(config.segmentation.refineEpsilon))
+        let refineRadius = Int((config.segmentation.refineRadius / targetGeometry.sx).rounded())
+        let refinement = refineRadius > 0 && segments.count > 0
+            ? MaskRefinement(input.target, radius: refineRadius, epsilon: Float(config.segmentation.refineEpsilon))
             : nil
         let instances = try Grouping.instances(labels: segments.labels, count: segments.count, foreground: foreground,
                                                geometry: targetGeometry, refinement: refinement)
@@ -194,11 +199,10 @@ public final class Matcher: Sendable {
 
     /// Peaks, refinement and labels for every group, plus one extra match per supporting
     /// segment where the source holds several instances.
-    private func findMatches(groups: [Group], maps: [Heatmap], instances: [SourceInstance], segments: NormalizedCut.Result,
+    private func findMatches(groups: [Group], maps: [Heatmap], peaks basePeaks: [[Peak]], radius: Int,
+                             instances: [SourceInstance], segments: NormalizedCut.Result,
                              support: SegmentSupport, geometry g: InputGeometry, config: MatcherConfig) -> [PredictedMatch] {
         let factor = config.heatmap.upsample
-        let radius = Int((config.peaks.nmsRadius * Double(max(g.gridHeight, g.gridWidth) * factor)).rounded())
-        let peakThreshold = Float(config.peaks.threshold)
         let extraThreshold = Float(config.extras.relativeThreshold) * Self.maxHeat(config.heatmap)
         let useExtras = config.extras.enabled && segments.count > 1 && instances.count >= config.extras.minSourceInstances
         let best = support.best, share = support.share
@@ -206,7 +210,7 @@ public final class Matcher: Sendable {
         var matches: [PredictedMatch] = []
         for (row, group) in groups.enumerated() {
             let map = maps[row]
-            var peaks = Peaks.find(map, threshold: peakThreshold, radius: radius, limit: config.peaks.maxMatches)
+            var peaks = basePeaks[row]
             if useExtras {
                 let extras = best[row].enumerated()
                     .filter { label, candidate in

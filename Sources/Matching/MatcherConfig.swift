@@ -72,10 +72,9 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
         public var kmeansIterations: Int
         /// Segments with fewer patches are dropped (their patches join no instance).
         public var minPatches: Int
-        /// A segment that holds fewer than this share of a source instance's keypoint
-        /// candidates is a fragment, and merges into the segment it touches most (keeps
-        /// single animals whole; 0 disables).
-        public var fragmentSupport: Double
+        /// Touching segments merge (parts of one instance) while the keypoints they both hold
+        /// are less than this share of the smaller set (0 disables).
+        public var partOverlap: Double
         /// Masks are refined on the target's edges by a guided filter of this radius, in
         /// patches (0 disables), and this regularisation (grey levels in 0...1).
         public var refineRadius: Double
@@ -154,7 +153,7 @@ extension MatcherConfig.Segmentation {
     enum CodingKeys: String, CodingKey {
         case neighbourhood, featureTemperature = "feature_temperature", spatialScale = "spatial_scale"
         case maxInstances = "max_instances", maxEigenRatio = "max_eigen_ratio", kmeansIterations = "kmeans_iterations", minPatches = "min_patches"
-        case fragmentSupport = "fragment_support", refineRadius = "refine_radius", refineEpsilon = "refine_epsilon"
+        case partOverlap = "part_overlap", refineRadius = "refine_radius", refineEpsilon = "refine_epsilon"
     }
 }
 extension MatcherConfig.Extras {

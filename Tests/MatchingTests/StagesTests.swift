@@ -126,7 +126,7 @@ import Testing
     static let segmentation = MatcherConfig.Segmentation(
         neighbourhood: 3, featureTemperature: 0.1, spatialScale: 8, maxInstances: 6, maxEigenRatio: 0.25,
         kmeansIterations: 20, minPatches: 2,
-        fragmentSupport: 0, refineRadius: 1, refineEpsilon: 0.01)
+        partOverlap: 0, refineRadius: 1, refineEpsilon: 0.01)
 
     @Test func theCutSeparatesTwoTouchingObjectsAndKeepsOneWhole() {
         // Two 6 × 6 squares side by side (touching) with different features.
