@@ -21,7 +21,8 @@ enum PartMerging {
         while alive.count > 1 {
             let touching = touchingPairs(labels, gridWidth: gw, reach: reach)
             var best: (a: Int, b: Int, overlap: Double)?
-            for pair in touching where alive.contains(pair.a) && alive.contains(pair.b) {
+            // In a fixed order, so that ties resolve the same way in every process.
+            for pair in touching.sorted(by: { ($0.a, $0.b) < ($1.a, $1.b) }) where alive.contains(pair.a) && alive.contains(pair.b) {
                 let (a, b) = (pair.a, pair.b)
                 guard let overlap = overlap(present[a], present[b], groups: groups) else { continue }
                 if overlap < maxOverlap && (best == nil || overlap < best!.overlap) { best = (a, b, overlap) }
@@ -46,7 +47,8 @@ enum PartMerging {
         for group in a { perInstance[groups[group].instance, default: ([], [])].a.insert(groups[group].keypoint) }
         for group in b { perInstance[groups[group].instance, default: ([], [])].b.insert(groups[group].keypoint) }
         var result: (held: Int, overlap: Double)?
-        for (_, sets) in perInstance where !sets.a.isEmpty && !sets.b.isEmpty {
+        for instance in perInstance.keys.sorted() {
+            guard let sets = perInstance[instance], !sets.a.isEmpty, !sets.b.isEmpty else { continue }
             let held = sets.a.union(sets.b).count
             let overlap = Double(sets.a.intersection(sets.b).count) / Double(min(sets.a.count, sets.b.count))
             if result == nil || held > result!.held { result = (held, overlap) }
