@@ -52,8 +52,9 @@ public struct Request: Sendable {
     }
 }
 
-enum JSONErrorDescription {
-    static func describe(_ error: DecodingError) -> String {
+/// A decoding error in words a client can act on: what is wrong, at which key path.
+public enum JSONErrorDescription {
+    public static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
             let joined = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
             return joined.isEmpty ? "the document" : joined

@@ -245,7 +245,6 @@ extension Matcher {
                                      patch: model.config.patchSize)
         let start = ContinuousClock.now
         _ = try Features.extract(image, geometry: geometry, layer: config.layer, model: model)
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        return (ContinuousClock.now - start).milliseconds
     }
 }

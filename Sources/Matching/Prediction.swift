@@ -35,9 +35,7 @@ public struct StageTimings: Sendable, Equatable {
     public private(set) var stages: [(name: String, milliseconds: Double)] = []
 
     mutating func record(_ name: String, since start: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        stages.append((name, ms))
+        stages.append((name, (ContinuousClock.now - start).milliseconds))
     }
 
     public var total: Double { stages.reduce(0) { $0 + $1.milliseconds } }
@@ -117,4 +115,11 @@ public struct PredictionsDocument: Encodable, Sendable {
 enum Rounding {
     static func hundredths(_ value: Double) -> Double { (value * 100).rounded() / 100 }
     static func tenThousandths(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
+}
+
+extension Duration {
+    /// The duration in milliseconds, the unit of every timing the service reports.
+    public var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
 }

@@ -73,7 +73,7 @@ struct MatchRequestParser {
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw HTTPError(.badRequest, code: "invalid-\(what)", message: "\(what): \(Self.describe(error))")
+            throw HTTPError(.badRequest, code: "invalid-\(what)", message: "\(what): \(JSONErrorDescription.describe(error))")
         } catch {
             throw HTTPError(.badRequest, code: "invalid-\(what)", message: "\(what) is not valid JSON")
         }
@@ -110,20 +110,6 @@ struct MatchRequestParser {
                 throw HTTPError(.contentTooLarge, code: "image-too-large", message: "\(name): \(error.description)")
             }
             throw HTTPError(.badRequest, code: "invalid-image", message: "\(name) is not a decodable JPEG or PNG: \(error.description)")
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let joined = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-            return joined.isEmpty ? "the document" : joined
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing key \(key.stringValue) in \(path(context))"
-        case .typeMismatch(_, let context): return "wrong type at \(path(context))"
-        case .valueNotFound(_, let context): return "missing value at \(path(context))"
-        case .dataCorrupted(let context): return "invalid at \(path(context)): \(context.debugDescription)"
-        @unknown default: return "invalid JSON"
         }
     }
 }

@@ -72,10 +72,6 @@ public final class ModelHost: @unchecked Sendable {
     }
 }
 
-extension Duration {
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
-}
-
 /// A deterministic textured picture for the warm-up (no file needed in the container).
 enum SyntheticImage {
     static func make(width: Int, height: Int, seed: UInt64) -> RGBImage {

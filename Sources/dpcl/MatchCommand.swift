@@ -195,7 +195,7 @@ struct Progress {
     mutating func advance(label: String) {
         done += 1
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.milliseconds / 1000
         let eta = done > 0 ? seconds / Double(done) * Double(total - done) : 0
         let line: String
         if interactive {
