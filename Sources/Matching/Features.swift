@@ -60,13 +60,19 @@ public struct FeatureMap: Sendable {
 
     /// The bilinear sample at continuous grid coordinates (patch centres at integers),
     /// clamped to the grid, re-normalised to unit length.
-    func sample(gridX: Double, gridY: Double) -> [Float] {
+    /// With `inside`, patches outside the instance (false) are left out of the blend, unless
+    /// none of the four is inside.
+    func sample(gridX: Double, gridY: Double, inside: [Bool]? = nil) -> [Float] {
         let g = geometry
         let x = min(max(gridX, 0), Double(g.gridWidth - 1)), y = min(max(gridY, 0), Double(g.gridHeight - 1))
         let x0 = Int(x), y0 = Int(y)
         let x1 = min(x0 + 1, g.gridWidth - 1), y1 = min(y0 + 1, g.gridHeight - 1)
         let wx = Float(x - Double(x0)), wy = Float(y - Double(y0))
-        let weights = [(y0, x0, (1 - wx) * (1 - wy)), (y0, x1, wx * (1 - wy)), (y1, x0, (1 - wx) * wy), (y1, x1, wx * wy)]
+        var weights = [(y0, x0, (1 - wx) * (1 - wy)), (y0, x1, wx * (1 - wy)), (y1, x0, (1 - wx) * wy), (y1, x1, wx * wy)]
+        if let inside {
+            let kept = weights.filter { inside[$0.0 * g.gridWidth + $0.1] && $0.2 > 0 }
+            if !kept.isEmpty { weights = kept }
+        }
         var out = [Float](repeating: 0, count: channels)
         values.withUnsafeBufferPointer { v in
             for (row, column, weight) in weights where weight > 0 {

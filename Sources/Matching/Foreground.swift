@@ -47,6 +47,29 @@ enum Foreground {
         return labels
     }
 
+    /// Per instance, which source patches have their centre inside it (its mask, else its box).
+    static func membership(_ geometry: InputGeometry, instances: [SourceInstance]) -> [[Bool]] {
+        let (gw, gh) = (geometry.gridWidth, geometry.gridHeight)
+        return instances.map { instance in
+            let mask = instance.mask?.rowMajorMask()
+            let box = instance.extent
+            var inside = [Bool](repeating: false, count: gw * gh)
+            for i in 0..<gh {
+                let y = (Double(i) + 0.5) / geometry.sy
+                for j in 0..<gw {
+                    let x = (Double(j) + 0.5) / geometry.sx
+                    if let mask {
+                        let px = min(geometry.imageWidth - 1, Int(x)), py = min(geometry.imageHeight - 1, Int(y))
+                        inside[i * gw + j] = mask[py * geometry.imageWidth + px] != 0
+                    } else {
+                        inside[i * gw + j] = x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height
+                    }
+                }
+            }
+            return inside
+        }
+    }
+
     /// p_fg per target patch: the share of label-1 patches among the `neighbours` labelled
     /// source patches of highest cosine. Both maps must be L2-normalised.
     static func probability(source: FeatureMap, labels: [Int8], target: FeatureMap, neighbours: Int) -> [Float] {

@@ -69,7 +69,8 @@ public final class Matcher: Sendable {
         start = ContinuousClock.now
         let groups = Self.groups(input.instances)
         let costs = Self.costVolume(groups: groups, instances: input.instances, source: source, target: target,
-                                    foreground: foreground, penalty: Float(config.foreground.penalty))
+                                    foreground: foreground, penalty: Float(config.foreground.penalty),
+                                    insideOnly: config.sampleInsideInstance)
         timings.record("cost_volume", since: start)
 
         start = ContinuousClock.now
@@ -160,13 +161,17 @@ public final class Matcher: Sendable {
 
     /// Per group, the target patches' cosine with the source feature at the keypoint, less
     /// the background penalty: [groups, target patches].
+    /// With `insideOnly`, a keypoint's feature blends only the patches inside its own
+    /// instance, so that a keypoint on the outline does not carry the background.
     static func costVolume(groups: [Group], instances: [SourceInstance], source: FeatureMap, target: FeatureMap,
-                           foreground: [Float], penalty: Float) -> [Float] {
+                           foreground: [Float], penalty: Float, insideOnly: Bool) -> [Float] {
         let c = source.channels, patches = target.geometry.patches
         var queries = [Float](repeating: 0, count: groups.count * c)
+        let membership = insideOnly ? Foreground.membership(source.geometry, instances: instances) : nil
         for (row, group) in groups.enumerated() {
             let point = instances[group.instance].keypoints[group.keypoint]
-            let vector = source.sample(gridX: point.x * source.geometry.sx - 0.5, gridY: point.y * source.geometry.sy - 0.5)
+            let vector = source.sample(gridX: point.x * source.geometry.sx - 0.5, gridY: point.y * source.geometry.sy - 0.5,
+                                       inside: membership?[group.instance])
             for j in 0..<c { queries[row * c + j] = vector[j] }
         }
         var costs = [Float](repeating: 0, count: groups.count * patches)

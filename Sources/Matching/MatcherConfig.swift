@@ -8,6 +8,8 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
     public var longSide: Int
     /// Backbone block whose patch tokens are matched (0-based; the forward stops after it).
     public var layer: Int
+    /// A keypoint's feature blends only the patches inside its instance (mask, else box).
+    public var sampleInsideInstance: Bool
     public var foreground: Foreground
     public var heatmap: Heatmap
     public var peaks: Peaks
@@ -102,7 +104,7 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case longSide = "long_side", layer, foreground, heatmap, peaks, refinement, segmentation, extras
+        case longSide = "long_side", layer, sampleInsideInstance = "sample_inside_instance", foreground, heatmap, peaks, refinement, segmentation, extras
         case closedLoop = "closed_loop", featureCacheMB = "feature_cache_mb"
     }
 
