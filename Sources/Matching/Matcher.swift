@@ -68,7 +68,7 @@ public final class Matcher: Sendable {
 
         start = ContinuousClock.now
         let groups = Self.groups(input.instances)
-        let costs = Self.costVolume(groups: groups, instances: input.instances, source: source, target: target,
+        let (costs, queries) = Self.costVolume(groups: groups, instances: input.instances, source: source, target: target,
                                     foreground: foreground, penalty: Float(config.foreground.penalty),
                                     insideOnly: config.sampleInsideInstance)
         timings.record("cost_volume", since: start)
@@ -85,6 +85,11 @@ public final class Matcher: Sendable {
         start = ContinuousClock.now
         var segments = NormalizedCut.segment(target, foreground: foreground, config: config.segmentation,
                                              threshold: Float(config.foreground.threshold))
+        if config.segmentation.splitOnRepeatedKeypoints && segments.count > 0 {
+            let distinctive = InstanceSplitting.distinctive(queries: queries, groups: groups, channels: source.channels)
+            segments = InstanceSplitting.split(segments, peaks: peaks, distinctive: distinctive, features: target,
+                                               factor: factor, config: config.segmentation)
+        }
         let supportThreshold = Float(config.extras.relativeThreshold) * Self.maxHeat(config.heatmap)
         var support = SegmentSupport(maps: maps, groups: groups, instanceCount: input.instances.count, segments: segments,
                                      gridWidth: targetGeometry.gridWidth, factor: factor, threshold: supportThreshold)
@@ -164,7 +169,7 @@ public final class Matcher: Sendable {
     /// With `insideOnly`, a keypoint's feature blends only the patches inside its own
     /// instance, so that a keypoint on the outline does not carry the background.
     static func costVolume(groups: [Group], instances: [SourceInstance], source: FeatureMap, target: FeatureMap,
-                           foreground: [Float], penalty: Float, insideOnly: Bool) -> [Float] {
+                           foreground: [Float], penalty: Float, insideOnly: Bool) -> (costs: [Float], queries: [Float]) {
         let c = source.channels, patches = target.geometry.patches
         var queries = [Float](repeating: 0, count: groups.count * c)
         let membership = insideOnly ? Foreground.membership(source.geometry, instances: instances) : nil
@@ -175,13 +180,13 @@ public final class Matcher: Sendable {
             for j in 0..<c { queries[row * c + j] = vector[j] }
         }
         var costs = [Float](repeating: 0, count: groups.count * patches)
-        guard !groups.isEmpty else { return costs }
+        guard !groups.isEmpty else { return (costs, queries) }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(groups.count), Int32(patches), Int32(c), 1,
                     queries, Int32(c), target.values, Int32(c), 0, &costs, Int32(patches))
         for row in 0..<groups.count {
             for patch in 0..<patches { costs[row * patches + patch] -= penalty * (1 - foreground[patch]) }
         }
-        return costs
+        return (costs, queries)
     }
 
     /// The sigmoid's value at the best cell of every heatmap.

@@ -74,6 +74,9 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
         public var kmeansIterations: Int
         /// Segments with fewer patches are dropped (their patches join no instance).
         public var minPatches: Int
+        /// A segment holding two or more far-apart peaks of most of its distinctive keypoints is
+        /// cut again into that many instances.
+        public var splitOnRepeatedKeypoints: Bool
         /// Touching segments merge (parts of one instance) while the keypoints they both hold
         /// are less than this share of the smaller set (0 disables).
         public var partOverlap: Double
@@ -155,7 +158,7 @@ extension MatcherConfig.Segmentation {
     enum CodingKeys: String, CodingKey {
         case neighbourhood, featureTemperature = "feature_temperature", spatialScale = "spatial_scale"
         case maxInstances = "max_instances", maxEigenRatio = "max_eigen_ratio", kmeansIterations = "kmeans_iterations", minPatches = "min_patches"
-        case partOverlap = "part_overlap", refineRadius = "refine_radius", refineEpsilon = "refine_epsilon"
+        case splitOnRepeatedKeypoints = "split_on_repeated_keypoints", partOverlap = "part_overlap", refineRadius = "refine_radius", refineEpsilon = "refine_epsilon"
     }
 }
 extension MatcherConfig.Extras {

@@ -126,7 +126,7 @@ import Testing
     static let segmentation = MatcherConfig.Segmentation(
         neighbourhood: 3, featureTemperature: 0.1, spatialScale: 8, maxInstances: 6, maxEigenRatio: 0.25,
         kmeansIterations: 20, minPatches: 2,
-        partOverlap: 0, refineRadius: 1, refineEpsilon: 0.01)
+        splitOnRepeatedKeypoints: true, partOverlap: 0, refineRadius: 1, refineEpsilon: 0.01)
 
     @Test func theCutSeparatesTwoTouchingObjectsAndKeepsOneWhole() {
         // Two 6 × 6 squares side by side (touching) with different features.
@@ -154,6 +154,58 @@ import Testing
         var plain = Self.segmentation
         plain.maxEigenRatio = 1
         #expect(NormalizedCut.segment(one, foreground: foregroundOne, config: plain, threshold: 0.5).count == 2)
+    }
+
+    /// Groups (instance 0, keypoints 0...3) and a peak at a patch of a `width`-wide grid.
+    static let fourKeypoints = (0..<4).map { Matcher.Group(instance: 0, keypoint: $0) }
+    static func peak(_ patch: Int, width: Int) -> Peak { Peak(row: patch / width, column: patch % width, heat: 0.9) }
+
+    @Test func touchingPartsWithComplementaryKeypointsMergeAndInstancesDoNot() {
+        // Two touching segments, 0 (columns 0–3) and 1 (columns 4–7), on an 8 × 4 grid.
+        let labels = (0..<32).map { ($0 % 8) < 4 ? 0 : 1 }
+        let segments = NormalizedCut.Result(labels: labels, count: 2)
+        // Head keypoints in one part, leg keypoints in the other: one instance.
+        let parts = [[Self.peak(9, width: 8)], [Self.peak(10, width: 8)], [Self.peak(13, width: 8)], [Self.peak(14, width: 8)]]
+        let merged = PartMerging.merge(segments, peaks: parts, groups: Self.fourKeypoints, factor: 1, maxOverlap: 0.35,
+                                       gridWidth: 8, reach: 3)
+        #expect(merged.count == 1 && Set(merged.labels) == [0])
+        // Every keypoint in both segments: two instances side by side stay apart.
+        let twice = (0..<4).map { [Self.peak(8 + $0 % 2, width: 8), Self.peak(13 + $0 % 2, width: 8)] }
+        #expect(PartMerging.merge(segments, peaks: twice, groups: Self.fourKeypoints, factor: 1, maxOverlap: 0.35,
+                                  gridWidth: 8, reach: 3).count == 2)
+        // Far apart (beyond the reach), complementary segments are not parts of one another.
+        let apart = NormalizedCut.Result(labels: (0..<32).map { ($0 % 8) < 2 ? 0 : (($0 % 8) > 5 ? 1 : -1) }, count: 2)
+        let farParts = [[Self.peak(8, width: 8)], [Self.peak(9, width: 8)], [Self.peak(14, width: 8)], [Self.peak(15, width: 8)]]
+        #expect(PartMerging.merge(apart, peaks: farParts, groups: Self.fourKeypoints, factor: 1, maxOverlap: 0.35,
+                                  gridWidth: 8, reach: 3).count == 2)
+    }
+
+    @Test func aSegmentHoldingEveryDistinctiveKeypointTwiceIsCutInTwo() {
+        // Two touching 6 × 6 objects of slightly different features, one segment over both.
+        let (features, foreground) = Self.features(width: 20, height: 12) { i, j in
+            guard (3..<9).contains(i) else { return nil }
+            if (4..<10).contains(j) { return 0 }
+            if (10..<16).contains(j) { return 1 }
+            return nil
+        }
+        let labels = foreground.map { $0 > 0 ? 0 : -1 }
+        let segments = NormalizedCut.Result(labels: labels, count: 1)
+        // Keypoints 0 and 1 (distinctive) each peak once on either object.
+        let peaks = [[Self.peak(4 * 20 + 6, width: 20), Self.peak(4 * 20 + 12, width: 20)],
+                     [Self.peak(7 * 20 + 7, width: 20), Self.peak(7 * 20 + 13, width: 20)]]
+        let groups = Array(Self.fourKeypoints.prefix(2))
+        let split = InstanceSplitting.split(segments, peaks: peaks, distinctive: [true, true], features: features,
+                                            factor: 1, config: Self.segmentation)
+        #expect(split.count == 2)
+        #expect(split.labels[5 * 20 + 5] != split.labels[5 * 20 + 14])
+        // Repeated only by symmetric (not distinctive) keypoints: one instance, not cut.
+        #expect(InstanceSplitting.split(segments, peaks: peaks, distinctive: [false, false], features: features,
+                                        factor: 1, config: Self.segmentation).count == 1)
+        // Distinctiveness: of three keypoint features, the two alike are not distinctive.
+        let queries: [Float] = [1, 0, 0.995, 0.0999, 0, 1]
+        let three = (0..<3).map { Matcher.Group(instance: 0, keypoint: $0) }
+        #expect(InstanceSplitting.distinctive(queries: queries, groups: three, channels: 2) == [false, false, true])
+        _ = groups
     }
 
     @Test func groupingLabelsTheNearestSegmentAndPaintsMasks() throws {
