@@ -26,7 +26,7 @@ enum InstanceSplitting {
         return result
     }
 
-    static func split(_ segments: NormalizedCut.Result, peaks: [[Peak]], distinctive: [Bool], features: FeatureMap,
+    static func split(_ segments: NormalizedCut.Result, peaks: [[Peak]], groups: [Matcher.Group], distinctive: [Bool], features: FeatureMap,
                       factor: Int, config: MatcherConfig.Segmentation) -> NormalizedCut.Result {
         let gw = features.geometry.gridWidth
         var labels = segments.labels
@@ -40,17 +40,21 @@ enum InstanceSplitting {
                     inside.append((group, here.map { ($0.row / factor) * gw + $0.column / factor }, here.map(\.heat).reduce(0, +)))
                 }
             }
-            guard inside.count >= 2 else { continue }
-            // The largest count that at least half of the present distinctive keypoints show.
+            // Per source instance, the largest count that at least half of its present
+            // distinctive keypoints show; the segment holds the most any instance sees.
             var k = 1
-            for candidate in 2...max(2, inside.map(\.patches.count).max() ?? 2)
-            where inside.filter({ $0.patches.count >= candidate }).count * 2 >= inside.count {
-                k = candidate
+            var seedGroup: (group: Int, patches: [Int], heat: Float)?
+            for instance in Set(inside.map { groups[$0.group].instance }).sorted() {
+                let mine = inside.filter { groups[$0.group].instance == instance }
+                guard mine.count >= 2 else { continue }
+                for candidate in 2...max(2, mine.map(\.patches.count).max() ?? 2)
+                where candidate > k && mine.filter({ $0.patches.count >= candidate }).count * 2 >= mine.count {
+                    k = candidate
+                    seedGroup = mine.filter { $0.patches.count == candidate }.max { ($0.heat, -$0.group) < ($1.heat, -$1.group) }
+                }
             }
-            guard k >= 2 else { continue }
+            guard k >= 2, let seedGroup, Set(seedGroup.patches).count == k else { continue }
             let nodes = labels.indices.filter { labels[$0] == segment }
-            guard let seedGroup = inside.filter({ $0.patches.count == k }).max(by: { ($0.heat, -$0.group) < ($1.heat, -$1.group) }),
-                  Set(seedGroup.patches).count == k else { continue }
             let seeds = seedGroup.patches.compactMap { nodes.firstIndex(of: $0) }
             guard seeds.count == k,
                   let assignment = NormalizedCut.split(features, nodes: nodes, seeds: seeds, config: config) else { continue }

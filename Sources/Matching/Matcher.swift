@@ -87,7 +87,7 @@ public final class Matcher: Sendable {
                                              threshold: Float(config.foreground.threshold))
         if config.segmentation.splitOnRepeatedKeypoints && segments.count > 0 {
             let distinctive = InstanceSplitting.distinctive(queries: queries, groups: groups, channels: source.channels)
-            segments = InstanceSplitting.split(segments, peaks: peaks, distinctive: distinctive, features: target,
+            segments = InstanceSplitting.split(segments, peaks: peaks, groups: groups, distinctive: distinctive, features: target,
                                                factor: factor, config: config.segmentation)
         }
         let supportThreshold = Float(config.extras.relativeThreshold) * Self.maxHeat(config.heatmap)

@@ -194,18 +194,17 @@ import Testing
         let peaks = [[Self.peak(4 * 20 + 6, width: 20), Self.peak(4 * 20 + 12, width: 20)],
                      [Self.peak(7 * 20 + 7, width: 20), Self.peak(7 * 20 + 13, width: 20)]]
         let groups = Array(Self.fourKeypoints.prefix(2))
-        let split = InstanceSplitting.split(segments, peaks: peaks, distinctive: [true, true], features: features,
+        let split = InstanceSplitting.split(segments, peaks: peaks, groups: groups, distinctive: [true, true], features: features,
                                             factor: 1, config: Self.segmentation)
         #expect(split.count == 2)
         #expect(split.labels[5 * 20 + 5] != split.labels[5 * 20 + 14])
         // Repeated only by symmetric (not distinctive) keypoints: one instance, not cut.
-        #expect(InstanceSplitting.split(segments, peaks: peaks, distinctive: [false, false], features: features,
+        #expect(InstanceSplitting.split(segments, peaks: peaks, groups: groups, distinctive: [false, false], features: features,
                                         factor: 1, config: Self.segmentation).count == 1)
         // Distinctiveness: of three keypoint features, the two alike are not distinctive.
         let queries: [Float] = [1, 0, 0.995, 0.0999, 0, 1]
         let three = (0..<3).map { Matcher.Group(instance: 0, keypoint: $0) }
         #expect(InstanceSplitting.distinctive(queries: queries, groups: three, channels: 2) == [false, false, true])
-        _ = groups
     }
 
     @Test func groupingLabelsTheNearestSegmentAndPaintsMasks() throws {
