@@ -70,7 +70,7 @@ public final class Matcher: Sendable {
         let groups = Self.groups(input.instances)
         let (costs, queries) = Self.costVolume(groups: groups, instances: input.instances, source: source, target: target,
                                     foreground: foreground, penalty: Float(config.foreground.penalty),
-                                    insideOnly: config.sampleInsideInstance)
+                                    insideOnly: config.sampleInsideInstance, prototypes: config.keypointPrototypes)
         timings.record("cost_volume", since: start)
 
         start = ContinuousClock.now
@@ -167,9 +167,11 @@ public final class Matcher: Sendable {
     /// Per group, the target patches' cosine with the source feature at the keypoint, less
     /// the background penalty: [groups, target patches].
     /// With `insideOnly`, a keypoint's feature blends only the patches inside its own
-    /// instance, so that a keypoint on the outline does not carry the background.
+    /// instance, so that a keypoint on the outline does not carry the background; with
+    /// `prototypes`, every group of a keypoint queries that keypoint's mean feature.
     static func costVolume(groups: [Group], instances: [SourceInstance], source: FeatureMap, target: FeatureMap,
-                           foreground: [Float], penalty: Float, insideOnly: Bool) -> (costs: [Float], queries: [Float]) {
+                           foreground: [Float], penalty: Float, insideOnly: Bool,
+                           prototypes: Bool) -> (costs: [Float], queries: [Float]) {
         let c = source.channels, patches = target.geometry.patches
         var queries = [Float](repeating: 0, count: groups.count * c)
         let membership = insideOnly ? Foreground.membership(source.geometry, instances: instances) : nil
@@ -179,6 +181,7 @@ public final class Matcher: Sendable {
                                        inside: membership?[group.instance])
             for j in 0..<c { queries[row * c + j] = vector[j] }
         }
+        if prototypes { queries = Self.prototypes(queries, groups: groups, channels: c) }
         var costs = [Float](repeating: 0, count: groups.count * patches)
         guard !groups.isEmpty else { return (costs, queries) }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(groups.count), Int32(patches), Int32(c), 1,
@@ -187,6 +190,27 @@ public final class Matcher: Sendable {
             for patch in 0..<patches { costs[row * patches + patch] -= penalty * (1 - foreground[patch]) }
         }
         return (costs, queries)
+    }
+
+    /// Each keypoint's features over the source instances that label it, averaged and
+    /// re-normalised: the target's truth for a keypoint is the same whichever source
+    /// instance asks, and the mean of several examples describes the keypoint better than
+    /// any one of them (its pose, occlusion and lighting average out).
+    static func prototypes(_ queries: [Float], groups: [Group], channels c: Int) -> [Float] {
+        var sums: [Int: [Float]] = [:]
+        for (row, group) in groups.enumerated() {
+            var sum = sums[group.keypoint] ?? [Float](repeating: 0, count: c)
+            for j in 0..<c { sum[j] += queries[row * c + j] }
+            sums[group.keypoint] = sum
+        }
+        var result = queries
+        for (row, group) in groups.enumerated() {
+            let sum = sums[group.keypoint]!
+            let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let inverse = norm > 0 ? 1 / norm : 0
+            for j in 0..<c { result[row * c + j] = sum[j] * inverse }
+        }
+        return result
     }
 
     /// The sigmoid's value at the best cell of every heatmap.

@@ -10,6 +10,9 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
     public var layer: Int
     /// A keypoint's feature blends only the patches inside its instance (mask, else box).
     public var sampleInsideInstance: Bool
+    /// Every source instance's keypoint queries the mean feature of that keypoint over all
+    /// the source instances that label it.
+    public var keypointPrototypes: Bool
     public var foreground: Foreground
     public var heatmap: Heatmap
     public var peaks: Peaks
@@ -107,7 +110,7 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case longSide = "long_side", layer, sampleInsideInstance = "sample_inside_instance", foreground, heatmap, peaks, refinement, segmentation, extras
+        case longSide = "long_side", layer, sampleInsideInstance = "sample_inside_instance", keypointPrototypes = "keypoint_prototypes", foreground, heatmap, peaks, refinement, segmentation, extras
         case closedLoop = "closed_loop", featureCacheMB = "feature_cache_mb"
     }
 
