@@ -100,26 +100,37 @@ struct PixelToGrid {
     }
 }
 
-/// The guided-filter refinement of masks on one target image: its grey levels once, a
-/// filter per painted window.
+/// The guided-filter refinement of masks on one target image: its grey levels (or colours)
+/// once, a filter per painted window.
 struct MaskRefinement {
-    let grey: [Float]
-    let imageWidth: Int
+    let image: RGBImage
+    let grey: [Float]?
     let radius: Int
     let epsilon: Float
 
-    init(_ image: RGBImage, radius: Int, epsilon: Float) {
-        grey = GuidedFilter.grey(image.pixels, count: image.width * image.height)
-        imageWidth = image.width
+    init(_ image: RGBImage, radius: Int, epsilon: Float, colour: Bool) {
+        self.image = image
+        grey = colour ? nil : GuidedFilter.grey(image.pixels, count: image.width * image.height)
         self.radius = radius
         self.epsilon = epsilon
     }
 
     func apply(_ values: [Float], x0: Int, y0: Int, width: Int, height: Int) -> [Float] {
-        var window = [Float](repeating: 0, count: width * height)
-        for y in 0..<height {
-            for x in 0..<width { window[y * width + x] = grey[(y0 + y) * imageWidth + x0 + x] }
+        if let grey {
+            var window = [Float](repeating: 0, count: width * height)
+            for y in 0..<height {
+                for x in 0..<width { window[y * width + x] = grey[(y0 + y) * image.width + x0 + x] }
+            }
+            return GuidedFilter(grey: window, width: width, height: height, radius: radius, epsilon: epsilon).apply(values)
         }
-        return GuidedFilter(grey: window, width: width, height: height, radius: radius, epsilon: epsilon).apply(values)
+        var window = [Float](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                for channel in 0..<3 {
+                    window[(y * width + x) * 3 + channel] = Float(image.pixels[((y0 + y) * image.width + x0 + x) * 3 + channel]) / 255
+                }
+            }
+        }
+        return ColourGuidedFilter(rgb: window, width: width, height: height, radius: radius, epsilon: epsilon).apply(values)
     }
 }

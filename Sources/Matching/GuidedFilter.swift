@@ -91,3 +91,83 @@ enum BoxFilter {
         }
     }
 }
+
+/// The guided filter with the colour image as guide (He et al. 2013, §3.5): a local linear
+/// model per colour channel, so an edge between two colours of equal brightness still holds.
+struct ColourGuidedFilter {
+    let width: Int, height: Int
+    let radius: Int
+    /// The guide's three planes (0...1), their box means, and per pixel the inverse of the
+    /// regularised 3 × 3 covariance (symmetric: rr, rg, rb, gg, gb, bb).
+    private let planes: [[Float]]
+    private let means: [[Float]]
+    private let inverse: [[Float]]
+
+    /// `rgb`: the window's interleaved colours in 0...1.
+    init(rgb: [Float], width: Int, height: Int, radius: Int, epsilon: Float) {
+        self.width = width
+        self.height = height
+        self.radius = max(1, radius)
+        let count = width * height
+        let r = max(1, radius)
+        let guide = (0..<3).map { channel in (0..<count).map { rgb[3 * $0 + channel] } }
+        let guideMeans = guide.map { BoxFilter.mean($0, width: width, height: height, radius: r) }
+        let pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+        let products = pairs.map { pair in
+            BoxFilter.mean((0..<count).map { guide[pair.0][$0] * guide[pair.1][$0] }, width: width, height: height,
+                           radius: r)
+        }
+        var inverse = [[Float]](repeating: [Float](repeating: 0, count: count), count: 6)
+        for index in 0..<count {
+            func covariance(_ k: Int) -> Float {
+                let (i, j) = pairs[k]
+                return products[k][index] - guideMeans[i][index] * guideMeans[j][index] + (i == j ? epsilon : 0)
+            }
+            let (a, b, c, d, e, f) = (covariance(0), covariance(1), covariance(2), covariance(3), covariance(4), covariance(5))
+            // The inverse of [[a b c] [b d e] [c e f]] by cofactors.
+            let (ia, ib, ic) = (d * f - e * e, c * e - b * f, b * e - c * d)
+            let determinant = a * ia + b * ib + c * ic
+            let scale = determinant != 0 ? 1 / determinant : 0
+            inverse[0][index] = ia * scale
+            inverse[1][index] = ib * scale
+            inverse[2][index] = ic * scale
+            inverse[3][index] = (a * f - c * c) * scale
+            inverse[4][index] = (b * c - a * e) * scale
+            inverse[5][index] = (a * d - b * b) * scale
+        }
+        planes = guide
+        means = guideMeans
+        self.inverse = inverse
+    }
+
+    func apply(_ input: [Float]) -> [Float] {
+        let count = input.count
+        let meanInput = BoxFilter.mean(input, width: width, height: height, radius: radius)
+        let crossMeans = planes.map { plane in
+            BoxFilter.mean((0..<count).map { plane[$0] * input[$0] }, width: width, height: height, radius: radius)
+        }
+        var a = [[Float]](repeating: [Float](repeating: 0, count: count), count: 3)
+        var b = [Float](repeating: 0, count: count)
+        for index in 0..<count {
+            let v0 = crossMeans[0][index] - means[0][index] * meanInput[index]
+            let v1 = crossMeans[1][index] - means[1][index] * meanInput[index]
+            let v2 = crossMeans[2][index] - means[2][index] * meanInput[index]
+            let m = (inverse[0][index], inverse[1][index], inverse[2][index], inverse[3][index], inverse[4][index], inverse[5][index])
+            let a0 = m.0 * v0 + m.1 * v1 + m.2 * v2
+            let a1 = m.1 * v0 + m.3 * v1 + m.4 * v2
+            let a2 = m.2 * v0 + m.4 * v1 + m.5 * v2
+            a[0][index] = a0
+            a[1][index] = a1
+            a[2][index] = a2
+            b[index] = meanInput[index] - a0 * means[0][index] - a1 * means[1][index] - a2 * means[2][index]
+        }
+        let meanA = a.map { BoxFilter.mean($0, width: width, height: height, radius: radius) }
+        let meanB = BoxFilter.mean(b, width: width, height: height, radius: radius)
+        var output = [Float](repeating: 0, count: count)
+        for index in 0..<count {
+            output[index] = meanA[0][index] * planes[0][index] + meanA[1][index] * planes[1][index]
+                + meanA[2][index] * planes[2][index] + meanB[index]
+        }
+        return output
+    }
+}

@@ -120,7 +120,8 @@ public final class Matcher: Sendable {
         start = ContinuousClock.now
         let refineRadius = Int((config.segmentation.refineRadius / targetGeometry.sx).rounded())
         let refinement = refineRadius > 0 && segments.count > 0
-            ? MaskRefinement(input.target, radius: refineRadius, epsilon: Float(config.segmentation.refineEpsilon))
+            ? MaskRefinement(input.target, radius: refineRadius, epsilon: Float(config.segmentation.refineEpsilon),
+                             colour: config.segmentation.refineColour)
             : nil
         let instances = try Grouping.instances(labels: segments.labels, count: segments.count, foreground: foreground,
                                                geometry: targetGeometry, refinement: refinement)

@@ -87,6 +87,8 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
         /// patches (0 disables), and this regularisation (grey levels in 0...1).
         public var refineRadius: Double
         public var refineEpsilon: Double
+        /// The filter's guide is the colour image (else its grey levels).
+        public var refineColour: Bool
     }
 
     /// One extra match per separated instance (each group gets its best cell in every
@@ -161,7 +163,7 @@ extension MatcherConfig.Segmentation {
     enum CodingKeys: String, CodingKey {
         case neighbourhood, featureTemperature = "feature_temperature", spatialScale = "spatial_scale"
         case maxInstances = "max_instances", maxEigenRatio = "max_eigen_ratio", kmeansIterations = "kmeans_iterations", minPatches = "min_patches"
-        case splitOnRepeatedKeypoints = "split_on_repeated_keypoints", partOverlap = "part_overlap", refineRadius = "refine_radius", refineEpsilon = "refine_epsilon"
+        case splitOnRepeatedKeypoints = "split_on_repeated_keypoints", partOverlap = "part_overlap", refineRadius = "refine_radius", refineEpsilon = "refine_epsilon", refineColour = "refine_colour"
     }
 }
 extension MatcherConfig.Extras {

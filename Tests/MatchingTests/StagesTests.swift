@@ -126,7 +126,7 @@ import Testing
     static let segmentation = MatcherConfig.Segmentation(
         neighbourhood: 3, featureTemperature: 0.1, spatialScale: 8, maxInstances: 6, maxEigenRatio: 0.25,
         kmeansIterations: 20, minPatches: 2,
-        splitOnRepeatedKeypoints: true, partOverlap: 0, refineRadius: 1, refineEpsilon: 0.01)
+        splitOnRepeatedKeypoints: true, partOverlap: 0, refineRadius: 1, refineEpsilon: 0.01, refineColour: false)
 
     @Test func theCutSeparatesTwoTouchingObjectsAndKeepsOneWhole() {
         // Two 6 × 6 squares side by side (touching) with different features.
@@ -244,6 +244,36 @@ import Testing
         let guided = GuidedFilter(grey: GuidedFilter.grey(pixels, count: width * height), width: width, height: height, radius: 3, epsilon: 0.01)
         let constant = guided.apply([Float](repeating: 0.75, count: width * height))
         #expect(constant.allSatisfy { abs($0 - 0.75) < 1e-4 })
+        let colour = ColourGuidedFilter(rgb: pixels.map { Float($0) / 255 }, width: width, height: height, radius: 3, epsilon: 0.01)
+        #expect(colour.apply([Float](repeating: 0.75, count: width * height)).allSatisfy { abs($0 - 0.75) < 1e-3 })
+    }
+
+    /// Red beside green of nearly equal brightness: the grey guide sees no edge and blurs a
+    /// mask that follows the colours; the colour guide keeps it.
+    @Test func theColourGuideKeepsAnEdgeTheGreyGuideCannotSee() {
+        let (width, height) = (40, 10)
+        var rgb = [Float](repeating: 0, count: width * height * 3), mask = [Float](repeating: 0, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width {
+                let left = x < 20
+                rgb[(y * width + x) * 3] = left ? 0.8 : 0.1         // red
+                rgb[(y * width + x) * 3 + 1] = left ? 0.1 : 0.49    // green: about the same grey
+                mask[y * width + x] = left ? 1 : 0
+            }
+        }
+        var grey = [Float](repeating: 0, count: width * height)
+        for index in grey.indices {
+            let (r, g, b) = (rgb[3 * index], rgb[3 * index + 1], rgb[3 * index + 2])
+            grey[index] = 0.299 * r + 0.587 * g + 0.114 * b
+        }
+        let soft = BoxFilter.mean(mask, width: width, height: height, radius: 3)  // a blurred mask
+        let byGrey = GuidedFilter(grey: grey, width: width, height: height, radius: 3, epsilon: 0.001).apply(soft)
+        let byColour = ColourGuidedFilter(rgb: rgb, width: width, height: height, radius: 3, epsilon: 0.001).apply(soft)
+        func error(_ values: [Float]) -> Float { zip(values, mask).reduce(0) { $0 + abs($1.0 - $1.1) } }
+        #expect(error(byColour) < 0.7 * error(byGrey))
+        // The step across the edge (between x = 19 and 20) is sharper with the colour guide.
+        let row = 5 * width
+        #expect(byColour[row + 19] - byColour[row + 20] > byGrey[row + 19] - byGrey[row + 20] + 0.2)
     }
 
     @Test func cacheEvictsTheLeastRecentlyUsedWithinItsBytes() {
