@@ -100,37 +100,91 @@ struct PixelToGrid {
     }
 }
 
-/// The guided-filter refinement of masks on one target image: its grey levels (or colours)
-/// once, a filter per painted window.
+/// The guided-filter refinement of masks on one target image. Large images take He and
+/// Sun's fast guided filter: the linear model's coefficients are fitted on a copy reduced so
+/// that the radius spans about `Self.reducedRadius` pixels, upsampled, and applied to the
+/// full-resolution guide, so the cost stays that of a small image.
 struct MaskRefinement {
+    static let reducedRadius = 16
     let image: RGBImage
-    let grey: [Float]?
     let radius: Int
     let epsilon: Float
+    let colour: Bool
+    /// The reduction factor.
+    let step: Int
 
     init(_ image: RGBImage, radius: Int, epsilon: Float, colour: Bool) {
         self.image = image
-        grey = colour ? nil : GuidedFilter.grey(image.pixels, count: image.width * image.height)
         self.radius = radius
         self.epsilon = epsilon
+        self.colour = colour
+        step = max(1, radius / Self.reducedRadius)
     }
 
     func apply(_ values: [Float], x0: Int, y0: Int, width: Int, height: Int) -> [Float] {
-        if let grey {
-            var window = [Float](repeating: 0, count: width * height)
-            for y in 0..<height {
-                for x in 0..<width { window[y * width + x] = grey[(y0 + y) * image.width + x0 + x] }
-            }
-            return GuidedFilter(grey: window, width: width, height: height, radius: radius, epsilon: epsilon).apply(values)
-        }
-        var window = [Float](repeating: 0, count: width * height * 3)
+        let channels = colour ? 3 : 1
+        // The window's guide at full resolution (0...1), grey or colour.
+        var guide = [Float](repeating: 0, count: width * height * channels)
         for y in 0..<height {
             for x in 0..<width {
-                for channel in 0..<3 {
-                    window[(y * width + x) * 3 + channel] = Float(image.pixels[((y0 + y) * image.width + x0 + x) * 3 + channel]) / 255
+                let source = ((y0 + y) * image.width + x0 + x) * 3
+                let (r, g, b) = (Float(image.pixels[source]), Float(image.pixels[source + 1]), Float(image.pixels[source + 2]))
+                if colour {
+                    guide[(y * width + x) * 3] = r / 255
+                    guide[(y * width + x) * 3 + 1] = g / 255
+                    guide[(y * width + x) * 3 + 2] = b / 255
+                } else {
+                    guide[y * width + x] = (0.299 * r + 0.587 * g + 0.114 * b) / 255
                 }
             }
         }
-        return ColourGuidedFilter(rgb: window, width: width, height: height, radius: radius, epsilon: epsilon).apply(values)
+        let (smallWidth, smallHeight) = ((width + step - 1) / step, (height + step - 1) / step)
+        let smallGuide = Self.reduce(guide, width: width, height: height, channels: channels, step: step)
+        let smallValues = Self.reduce(values, width: width, height: height, channels: 1, step: step)
+        let smallRadius = max(1, radius / step)
+        let (a, b) = colour
+            ? ColourGuidedFilter(rgb: smallGuide, width: smallWidth, height: smallHeight, radius: smallRadius, epsilon: epsilon)
+                .coefficients(smallValues)
+            : GuidedFilter(grey: smallGuide, width: smallWidth, height: smallHeight, radius: smallRadius, epsilon: epsilon)
+                .coefficients(smallValues)
+        // Coefficients back to full resolution (bilinear), applied to the full guide.
+        let xs = (0..<width).map { PixelToGrid(pixel: $0, scale: 1 / Double(step), cells: smallWidth) }
+        var output = [Float](repeating: 0, count: width * height)
+        for y in 0..<height {
+            let row = PixelToGrid(pixel: y, scale: 1 / Double(step), cells: smallHeight)
+            for x in 0..<width {
+                let column = xs[x]
+                func sample(_ plane: [Float]) -> Float {
+                    let top = plane[row.low * smallWidth + column.low] * (1 - column.weight)
+                        + plane[row.low * smallWidth + column.high] * column.weight
+                    let bottom = plane[row.high * smallWidth + column.low] * (1 - column.weight)
+                        + plane[row.high * smallWidth + column.high] * column.weight
+                    return top + (bottom - top) * row.weight
+                }
+                var value = sample(b)
+                for channel in 0..<channels { value += sample(a[channel]) * guide[(y * width + x) * channels + channel] }
+                output[y * width + x] = value
+            }
+        }
+        return output
+    }
+
+    /// Block means of `step` × `step` pixels (partial blocks at the edges), per channel.
+    static func reduce(_ values: [Float], width: Int, height: Int, channels: Int, step: Int) -> [Float] {
+        guard step > 1 else { return values }
+        let (smallWidth, smallHeight) = ((width + step - 1) / step, (height + step - 1) / step)
+        var sums = [Float](repeating: 0, count: smallWidth * smallHeight * channels)
+        var counts = [Float](repeating: 0, count: smallWidth * smallHeight)
+        for y in 0..<height {
+            for x in 0..<width {
+                let cell = (y / step) * smallWidth + x / step
+                counts[cell] += 1
+                for channel in 0..<channels { sums[cell * channels + channel] += values[(y * width + x) * channels + channel] }
+            }
+        }
+        for cell in 0..<(smallWidth * smallHeight) {
+            for channel in 0..<channels { sums[cell * channels + channel] /= counts[cell] }
+        }
+        return sums
     }
 }

@@ -34,6 +34,14 @@ struct GuidedFilter {
 
     /// The filtered version of `input` (one value per pixel, row-major).
     func apply(_ input: [Float]) -> [Float] {
+        let (a, b) = coefficients(input)
+        var output = [Float](repeating: 0, count: input.count)
+        for index in input.indices { output[index] = a[0][index] * guide[index] + b[index] }
+        return output
+    }
+
+    /// The box means of the local linear model's coefficients: output = a · guide + b.
+    func coefficients(_ input: [Float]) -> (a: [[Float]], b: [Float]) {
         let meanInput = BoxFilter.mean(input, width: width, height: height, radius: radius)
         var product = [Float](repeating: 0, count: input.count)
         for index in input.indices { product[index] = guide[index] * input[index] }
@@ -44,11 +52,8 @@ struct GuidedFilter {
             a[index] = covariance / (varianceGuide[index] + epsilon)
             b[index] = meanInput[index] - a[index] * meanGuide[index]
         }
-        let meanA = BoxFilter.mean(a, width: width, height: height, radius: radius)
-        let meanB = BoxFilter.mean(b, width: width, height: height, radius: radius)
-        var output = [Float](repeating: 0, count: input.count)
-        for index in input.indices { output[index] = meanA[index] * guide[index] + meanB[index] }
-        return output
+        return ([BoxFilter.mean(a, width: width, height: height, radius: radius)],
+                BoxFilter.mean(b, width: width, height: height, radius: radius))
     }
 }
 
@@ -141,6 +146,17 @@ struct ColourGuidedFilter {
     }
 
     func apply(_ input: [Float]) -> [Float] {
+        let (meanA, meanB) = coefficients(input)
+        var output = [Float](repeating: 0, count: input.count)
+        for index in input.indices {
+            output[index] = meanA[0][index] * planes[0][index] + meanA[1][index] * planes[1][index]
+                + meanA[2][index] * planes[2][index] + meanB[index]
+        }
+        return output
+    }
+
+    /// The box means of the coefficients: output = Σ a_c · guide_c + b.
+    func coefficients(_ input: [Float]) -> (a: [[Float]], b: [Float]) {
         let count = input.count
         let meanInput = BoxFilter.mean(input, width: width, height: height, radius: radius)
         let crossMeans = planes.map { plane in
@@ -161,13 +177,7 @@ struct ColourGuidedFilter {
             a[2][index] = a2
             b[index] = meanInput[index] - a0 * means[0][index] - a1 * means[1][index] - a2 * means[2][index]
         }
-        let meanA = a.map { BoxFilter.mean($0, width: width, height: height, radius: radius) }
-        let meanB = BoxFilter.mean(b, width: width, height: height, radius: radius)
-        var output = [Float](repeating: 0, count: count)
-        for index in 0..<count {
-            output[index] = meanA[0][index] * planes[0][index] + meanA[1][index] * planes[1][index]
-                + meanA[2][index] * planes[2][index] + meanB[index]
-        }
-        return output
+        return (a.map { BoxFilter.mean($0, width: width, height: height, radius: radius) },
+                BoxFilter.mean(b, width: width, height: height, radius: radius))
     }
 }
