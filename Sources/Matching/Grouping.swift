@@ -17,7 +17,7 @@ enum Grouping {
         var best = [Float](repeating: 0.5, count: width * height)
         var owner = [Int16](repeating: -1, count: width * height)
         var indicator = [Float](repeating: 0, count: gw * gh)
-        let reach = refinement?.radius ?? 0
+        let reach = refinement.map { $0.filter.radius * $0.step } ?? 0
         for segment in 0..<count {
             var (i0, i1, j0, j1) = (gh, -1, gw, -1)
             for patch in labels.indices {
@@ -101,69 +101,88 @@ struct PixelToGrid {
 }
 
 /// The guided-filter refinement of masks on one target image. Large images take He and
-/// Sun's fast guided filter: the linear model's coefficients are fitted on a copy reduced so
-/// that the radius spans about `Self.reducedRadius` pixels, upsampled, and applied to the
-/// full-resolution guide, so the cost stays that of a small image.
+/// Sun's fast guided filter: the coefficients are fitted on a copy reduced so that the
+/// radius spans about `Self.reducedRadius` pixels, upsampled, and applied to the full
+/// guide. The guide's statistics are computed once, for every mask of the image.
 struct MaskRefinement {
-    static let reducedRadius = 16
+    static let reducedRadius = 12
     let image: RGBImage
-    let radius: Int
-    let epsilon: Float
     let colour: Bool
-    /// The reduction factor.
+    /// The reduction factor, and the filter over the reduced image.
     let step: Int
+    let filter: GuidedFilter
 
     init(_ image: RGBImage, radius: Int, epsilon: Float, colour: Bool) {
         self.image = image
-        self.radius = radius
-        self.epsilon = epsilon
         self.colour = colour
         step = max(1, radius / Self.reducedRadius)
+        let channels = colour ? 3 : 1
+        let guide = Self.reduce(Self.guide(image, colour: colour), width: image.width, height: image.height,
+                                channels: channels, step: step)
+        filter = GuidedFilter(guide: guide, channels: channels, width: (image.width + step - 1) / step,
+                              height: (image.height + step - 1) / step, radius: max(1, radius / step), epsilon: epsilon)
     }
 
+    /// The image as the filter's guide: colours, or grey levels, in 0...1.
+    static func guide(_ image: RGBImage, colour: Bool) -> [Float] {
+        colour ? image.pixels.map { Float($0) / 255 } : GuidedFilter.grey(image.pixels, count: image.width * image.height)
+    }
+
+    /// `values` cover the window at (x0, y0) of `width` × `height`; the refined values.
     func apply(_ values: [Float], x0: Int, y0: Int, width: Int, height: Int) -> [Float] {
-        let channels = colour ? 3 : 1
-        // The window's guide at full resolution (0...1), grey or colour.
-        var guide = [Float](repeating: 0, count: width * height * channels)
+        let channels = filter.channels
+        // The window on the reduced grid, aligned to whole blocks.
+        let (sx0, sy0) = (x0 / step, y0 / step)
+        let (sx1, sy1) = ((x0 + width + step - 1) / step, (y0 + height + step - 1) / step)
+        let (smallWidth, smallHeight) = (sx1 - sx0, sy1 - sy0)
+        var small = [Float](repeating: 0, count: smallWidth * smallHeight)
+        var counts = [Float](repeating: 0, count: smallWidth * smallHeight)
         for y in 0..<height {
             for x in 0..<width {
-                let source = ((y0 + y) * image.width + x0 + x) * 3
-                let (r, g, b) = (Float(image.pixels[source]), Float(image.pixels[source + 1]), Float(image.pixels[source + 2]))
-                if colour {
-                    guide[(y * width + x) * 3] = r / 255
-                    guide[(y * width + x) * 3 + 1] = g / 255
-                    guide[(y * width + x) * 3 + 2] = b / 255
-                } else {
-                    guide[y * width + x] = (0.299 * r + 0.587 * g + 0.114 * b) / 255
-                }
+                let cell = ((y0 + y) / step - sy0) * smallWidth + (x0 + x) / step - sx0
+                small[cell] += values[y * width + x]
+                counts[cell] += 1
             }
         }
-        let (smallWidth, smallHeight) = ((width + step - 1) / step, (height + step - 1) / step)
-        let smallGuide = Self.reduce(guide, width: width, height: height, channels: channels, step: step)
-        let smallValues = Self.reduce(values, width: width, height: height, channels: 1, step: step)
-        let smallRadius = max(1, radius / step)
-        let (a, b) = colour
-            ? ColourGuidedFilter(rgb: smallGuide, width: smallWidth, height: smallHeight, radius: smallRadius, epsilon: epsilon)
-                .coefficients(smallValues)
-            : GuidedFilter(grey: smallGuide, width: smallWidth, height: smallHeight, radius: smallRadius, epsilon: epsilon)
-                .coefficients(smallValues)
-        // Coefficients back to full resolution (bilinear), applied to the full guide.
-        let xs = (0..<width).map { PixelToGrid(pixel: $0, scale: 1 / Double(step), cells: smallWidth) }
+        for cell in small.indices where counts[cell] > 0 { small[cell] /= counts[cell] }
+        let (a, b) = filter.coefficients(small, x0: sx0, y0: sy0, width: smallWidth, height: smallHeight)
+        // Coefficients back to full resolution (bilinear on block centres, a row at a time),
+        // applied to the full-resolution guide.
         var output = [Float](repeating: 0, count: width * height)
-        for y in 0..<height {
-            let row = PixelToGrid(pixel: y, scale: 1 / Double(step), cells: smallHeight)
-            for x in 0..<width {
-                let column = xs[x]
-                func sample(_ plane: [Float]) -> Float {
-                    let top = plane[row.low * smallWidth + column.low] * (1 - column.weight)
-                        + plane[row.low * smallWidth + column.high] * column.weight
-                    let bottom = plane[row.high * smallWidth + column.low] * (1 - column.weight)
-                        + plane[row.high * smallWidth + column.high] * column.weight
-                    return top + (bottom - top) * row.weight
+        let planes = a + [b]
+        let xs = (0..<width).map { PixelToGrid(pixel: x0 + $0 - sx0 * step, scale: 1 / Double(step), cells: smallWidth) }
+        var rowValues = [Float](repeating: 0, count: planes.count * smallWidth)
+        image.pixels.withUnsafeBufferPointer { pixels in
+            output.withUnsafeMutableBufferPointer { out in
+                for y in 0..<height {
+                    let row = PixelToGrid(pixel: y0 + y - sy0 * step, scale: 1 / Double(step), cells: smallHeight)
+                    for (index, plane) in planes.enumerated() {
+                        plane.withUnsafeBufferPointer { plane in
+                            for column in 0..<smallWidth {
+                                let top = plane[row.low * smallWidth + column], bottom = plane[row.high * smallWidth + column]
+                                rowValues[index * smallWidth + column] = top + (bottom - top) * row.weight
+                            }
+                        }
+                    }
+                    rowValues.withUnsafeBufferPointer { values in
+                        for x in 0..<width {
+                            let column = xs[x]
+                            func sample(_ plane: Int) -> Float {
+                                let left = values[plane * smallWidth + column.low], right = values[plane * smallWidth + column.high]
+                                return left + (right - left) * column.weight
+                            }
+                            let pixel = ((y0 + y) * image.width + x0 + x) * 3
+                            var value = sample(channels)
+                            if colour {
+                                for channel in 0..<3 { value += sample(channel) * Float(pixels[pixel + channel]) * (1 / 255) }
+                            } else {
+                                let grey = 0.299 * Float(pixels[pixel]) + 0.587 * Float(pixels[pixel + 1]) + 0.114 * Float(pixels[pixel + 2])
+                                value += sample(0) * grey * (1 / 255)
+                            }
+                            out[y * width + x] = value
+                        }
+                    }
                 }
-                var value = sample(b)
-                for channel in 0..<channels { value += sample(a[channel]) * guide[(y * width + x) * channels + channel] }
-                output[y * width + x] = value
             }
         }
         return output

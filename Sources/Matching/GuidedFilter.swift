@@ -1,14 +1,64 @@
-// Edge-aware refinement of coarse masks (He et al.'s guided filter with the grey image as
-// guide): a patch-level indicator, upsampled to pixels, snaps to the image's own edges.
+// Edge-aware refinement of coarse masks: He et al.'s guided filter, with the grey image or
+// the colour image as guide (a colour edge holds even between equal brightnesses). The
+// guide's statistics are computed once per image; each mask is then filtered inside its own
+// window only.
 
 struct GuidedFilter {
     let width: Int, height: Int
+    let channels: Int
     let radius: Int
-    let epsilon: Float
-    /// The guide (grey levels in 0...1), its box mean and box variance.
-    private let guide: [Float]
-    private let meanGuide: [Float]
-    private let varianceGuide: [Float]
+    /// The guide's planes (values in 0...1) and their box means.
+    let planes: [[Float]]
+    private let means: [[Float]]
+    /// Per pixel: 1 / (variance + ε) for a grey guide; the inverse of the regularised 3 × 3
+    /// covariance (rr, rg, rb, gg, gb, bb) for a colour guide.
+    private let inverse: [[Float]]
+
+    /// `guide`: `channels` (1 or 3) interleaved values per pixel, in 0...1.
+    init(guide: [Float], channels: Int, width: Int, height: Int, radius: Int, epsilon: Float) {
+        let r = max(1, radius)
+        let count = width * height
+        let planes = (0..<channels).map { channel in (0..<count).map { guide[channels * $0 + channel] } }
+        let means = planes.map { BoxFilter.mean($0, width: width, height: height, radius: r) }
+        func boxProduct(_ i: Int, _ j: Int) -> [Float] {
+            var product = [Float](repeating: 0, count: count)
+            for index in 0..<count { product[index] = planes[i][index] * planes[j][index] }
+            return BoxFilter.mean(product, width: width, height: height, radius: r)
+        }
+        var inverse: [[Float]]
+        if channels == 1 {
+            let squares = boxProduct(0, 0)
+            inverse = [(0..<count).map { 1 / (squares[$0] - means[0][$0] * means[0][$0] + epsilon) }]
+        } else {
+            let pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+            let products = pairs.map { boxProduct($0.0, $0.1) }
+            inverse = [[Float]](repeating: [Float](repeating: 0, count: count), count: 6)
+            for index in 0..<count {
+                func covariance(_ k: Int) -> Float {
+                    let (i, j) = pairs[k]
+                    return products[k][index] - means[i][index] * means[j][index] + (i == j ? epsilon : 0)
+                }
+                let (a, b, c, d, e, f) = (covariance(0), covariance(1), covariance(2), covariance(3), covariance(4), covariance(5))
+                // The inverse of [[a b c] [b d e] [c e f]] by cofactors.
+                let (ia, ib, ic) = (d * f - e * e, c * e - b * f, b * e - c * d)
+                let determinant = a * ia + b * ib + c * ic
+                let scale = determinant != 0 ? 1 / determinant : 0
+                inverse[0][index] = ia * scale
+                inverse[1][index] = ib * scale
+                inverse[2][index] = ic * scale
+                inverse[3][index] = (a * f - c * c) * scale
+                inverse[4][index] = (b * c - a * e) * scale
+                inverse[5][index] = (a * d - b * b) * scale
+            }
+        }
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.radius = r
+        self.planes = planes
+        self.means = means
+        self.inverse = inverse
+    }
 
     /// Grey levels in 0...1 of RGB pixels (ITU-R BT.601 weights).
     static func grey(_ pixels: [UInt8], count: Int) -> [Float] {
@@ -20,164 +70,92 @@ struct GuidedFilter {
         return grey
     }
 
-    init(grey: [Float], width: Int, height: Int, radius: Int, epsilon: Float) {
-        self.width = width
-        self.height = height
-        self.radius = max(1, radius)
-        self.epsilon = epsilon
-        guide = grey
-        let mean = BoxFilter.mean(grey, width: width, height: height, radius: self.radius)
-        let squares = BoxFilter.mean(grey.map { $0 * $0 }, width: width, height: height, radius: self.radius)
-        meanGuide = mean
-        varianceGuide = zip(squares, mean).map { $0 - $1 * $1 }
-    }
-
-    /// The filtered version of `input` (one value per pixel, row-major).
+    /// The filtered `input` over the whole image.
     func apply(_ input: [Float]) -> [Float] {
-        let (a, b) = coefficients(input)
-        var output = [Float](repeating: 0, count: input.count)
-        for index in input.indices { output[index] = a[0][index] * guide[index] + b[index] }
+        let (a, b) = coefficients(input, x0: 0, y0: 0, width: width, height: height)
+        var output = b
+        for index in output.indices {
+            for channel in 0..<channels { output[index] += a[channel][index] * planes[channel][index] }
+        }
         return output
     }
 
-    /// The box means of the local linear model's coefficients: output = a · guide + b.
-    func coefficients(_ input: [Float]) -> (a: [[Float]], b: [Float]) {
-        let meanInput = BoxFilter.mean(input, width: width, height: height, radius: radius)
-        var product = [Float](repeating: 0, count: input.count)
-        for index in input.indices { product[index] = guide[index] * input[index] }
-        let meanProduct = BoxFilter.mean(product, width: width, height: height, radius: radius)
-        var a = [Float](repeating: 0, count: input.count), b = a
-        for index in input.indices {
-            let covariance = meanProduct[index] - meanGuide[index] * meanInput[index]
-            a[index] = covariance / (varianceGuide[index] + epsilon)
-            b[index] = meanInput[index] - a[index] * meanGuide[index]
+    /// The box means of the local linear model's coefficients (output = Σ a_c · guide_c + b)
+    /// for `input`, which covers the window at (x0, y0) of `width` × `height` and is taken as
+    /// zero outside it.
+    func coefficients(_ input: [Float], x0: Int, y0: Int, width w: Int, height h: Int) -> (a: [[Float]], b: [Float]) {
+        let count = w * h
+        func at(_ x: Int, _ y: Int) -> Int { (y0 + y) * width + x0 + x }
+        let meanInput = BoxFilter.mean(input, width: w, height: h, radius: radius)
+        let crossMeans = (0..<channels).map { channel -> [Float] in
+            var product = [Float](repeating: 0, count: count)
+            for y in 0..<h { for x in 0..<w { product[y * w + x] = planes[channel][at(x, y)] * input[y * w + x] } }
+            return BoxFilter.mean(product, width: w, height: h, radius: radius)
         }
-        return ([BoxFilter.mean(a, width: width, height: height, radius: radius)],
-                BoxFilter.mean(b, width: width, height: height, radius: radius))
+        var a = [[Float]](repeating: [Float](repeating: 0, count: count), count: channels)
+        var b = [Float](repeating: 0, count: count)
+        for y in 0..<h {
+            for x in 0..<w {
+                let local = y * w + x, global = at(x, y)
+                let p = meanInput[local]
+                if channels == 1 {
+                    let a0 = (crossMeans[0][local] - means[0][global] * p) * inverse[0][global]
+                    a[0][local] = a0
+                    b[local] = p - a0 * means[0][global]
+                } else {
+                    let v0 = crossMeans[0][local] - means[0][global] * p
+                    let v1 = crossMeans[1][local] - means[1][global] * p
+                    let v2 = crossMeans[2][local] - means[2][global] * p
+                    let (m0, m1, m2) = (inverse[0][global], inverse[1][global], inverse[2][global])
+                    let (m3, m4, m5) = (inverse[3][global], inverse[4][global], inverse[5][global])
+                    let a0 = m0 * v0 + m1 * v1 + m2 * v2
+                    let a1 = m1 * v0 + m3 * v1 + m4 * v2
+                    let a2 = m2 * v0 + m4 * v1 + m5 * v2
+                    a[0][local] = a0
+                    a[1][local] = a1
+                    a[2][local] = a2
+                    b[local] = p - a0 * means[0][global] - a1 * means[1][global] - a2 * means[2][global]
+                }
+            }
+        }
+        return (a.map { BoxFilter.mean($0, width: w, height: h, radius: radius) }, BoxFilter.mean(b, width: w, height: h, radius: radius))
     }
 }
 
 enum BoxFilter {
-    /// The mean over the (2r+1)² window clipped to the image: a sliding sum along rows,
-    /// then along columns (the window is a product of the two, so is its pixel count).
+    /// The mean over the (2r+1)² window clipped to the image: sliding sums along each row,
+    /// then down the columns all at once (row by row, so memory is read in order).
     static func mean(_ values: [Float], width: Int, height: Int, radius: Int) -> [Float] {
         var rows = [Float](repeating: 0, count: width * height)
         values.withUnsafeBufferPointer { input in
             rows.withUnsafeMutableBufferPointer { out in
                 for y in 0..<height {
-                    slide(input.baseAddress! + y * width, count: width, stride: 1, radius: radius,
-                          into: out.baseAddress! + y * width)
+                    let line = input.baseAddress! + y * width, target = out.baseAddress! + y * width
+                    var sum: Double = 0
+                    for x in 0..<min(width, radius) { sum += Double(line[x]) }
+                    for x in 0..<width {
+                        if x + radius < width { sum += Double(line[x + radius]) }
+                        if x - radius - 1 >= 0 { sum -= Double(line[x - radius - 1]) }
+                        target[x] = Float(sum) / Float(min(width - 1, x + radius) - max(0, x - radius) + 1)
+                    }
                 }
             }
         }
         var result = [Float](repeating: 0, count: width * height)
+        var sums = [Double](repeating: 0, count: width)
         rows.withUnsafeBufferPointer { input in
             result.withUnsafeMutableBufferPointer { out in
-                for x in 0..<width {
-                    slide(input.baseAddress! + x, count: height, stride: width, radius: radius, into: out.baseAddress! + x)
+                for y in 0..<min(height, radius) {
+                    for x in 0..<width { sums[x] += Double(input[y * width + x]) }
+                }
+                for y in 0..<height {
+                    if y + radius < height { for x in 0..<width { sums[x] += Double(input[(y + radius) * width + x]) } }
+                    if y - radius - 1 >= 0 { for x in 0..<width { sums[x] -= Double(input[(y - radius - 1) * width + x]) } }
+                    let size = Float(min(height - 1, y + radius) - max(0, y - radius) + 1)
+                    for x in 0..<width { out[y * width + x] = Float(sums[x]) / size }
                 }
             }
         }
         return result
-    }
-
-    /// Window means along one line of `count` values `stride` apart; the running sum is a
-    /// Double so that long lines do not drift.
-    private static func slide(_ line: UnsafePointer<Float>, count: Int, stride: Int, radius: Int,
-                              into out: UnsafeMutablePointer<Float>) {
-        var sum: Double = 0
-        for index in 0..<min(count, radius) { sum += Double(line[index * stride]) }
-        for index in 0..<count {
-            let entering = index + radius, leaving = index - radius - 1
-            if entering < count { sum += Double(line[entering * stride]) }
-            if leaving >= 0 { sum -= Double(line[leaving * stride]) }
-            let size = min(count - 1, index + radius) - max(0, index - radius) + 1
-            out[index * stride] = Float(sum / Double(size))
-        }
-    }
-}
-
-/// The guided filter with the colour image as guide (He et al. 2013, §3.5): a local linear
-/// model per colour channel, so an edge between two colours of equal brightness still holds.
-struct ColourGuidedFilter {
-    let width: Int, height: Int
-    let radius: Int
-    /// The guide's three planes (0...1), their box means, and per pixel the inverse of the
-    /// regularised 3 × 3 covariance (symmetric: rr, rg, rb, gg, gb, bb).
-    private let planes: [[Float]]
-    private let means: [[Float]]
-    private let inverse: [[Float]]
-
-    /// `rgb`: the window's interleaved colours in 0...1.
-    init(rgb: [Float], width: Int, height: Int, radius: Int, epsilon: Float) {
-        self.width = width
-        self.height = height
-        self.radius = max(1, radius)
-        let count = width * height
-        let r = max(1, radius)
-        let guide = (0..<3).map { channel in (0..<count).map { rgb[3 * $0 + channel] } }
-        let guideMeans = guide.map { BoxFilter.mean($0, width: width, height: height, radius: r) }
-        let pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
-        let products = pairs.map { pair in
-            BoxFilter.mean((0..<count).map { guide[pair.0][$0] * guide[pair.1][$0] }, width: width, height: height,
-                           radius: r)
-        }
-        var inverse = [[Float]](repeating: [Float](repeating: 0, count: count), count: 6)
-        for index in 0..<count {
-            func covariance(_ k: Int) -> Float {
-                let (i, j) = pairs[k]
-                return products[k][index] - guideMeans[i][index] * guideMeans[j][index] + (i == j ? epsilon : 0)
-            }
-            let (a, b, c, d, e, f) = (covariance(0), covariance(1), covariance(2), covariance(3), covariance(4), covariance(5))
-            // The inverse of [[a b c] [b d e] [c e f]] by cofactors.
-            let (ia, ib, ic) = (d * f - e * e, c * e - b * f, b * e - c * d)
-            let determinant = a * ia + b * ib + c * ic
-            let scale = determinant != 0 ? 1 / determinant : 0
-            inverse[0][index] = ia * scale
-            inverse[1][index] = ib * scale
-            inverse[2][index] = ic * scale
-            inverse[3][index] = (a * f - c * c) * scale
-            inverse[4][index] = (b * c - a * e) * scale
-            inverse[5][index] = (a * d - b * b) * scale
-        }
-        planes = guide
-        means = guideMeans
-        self.inverse = inverse
-    }
-
-    func apply(_ input: [Float]) -> [Float] {
-        let (meanA, meanB) = coefficients(input)
-        var output = [Float](repeating: 0, count: input.count)
-        for index in input.indices {
-            output[index] = meanA[0][index] * planes[0][index] + meanA[1][index] * planes[1][index]
-                + meanA[2][index] * planes[2][index] + meanB[index]
-        }
-        return output
-    }
-
-    /// The box means of the coefficients: output = Σ a_c · guide_c + b.
-    func coefficients(_ input: [Float]) -> (a: [[Float]], b: [Float]) {
-        let count = input.count
-        let meanInput = BoxFilter.mean(input, width: width, height: height, radius: radius)
-        let crossMeans = planes.map { plane in
-            BoxFilter.mean((0..<count).map { plane[$0] * input[$0] }, width: width, height: height, radius: radius)
-        }
-        var a = [[Float]](repeating: [Float](repeating: 0, count: count), count: 3)
-        var b = [Float](repeating: 0, count: count)
-        for index in 0..<count {
-            let v0 = crossMeans[0][index] - means[0][index] * meanInput[index]
-            let v1 = crossMeans[1][index] - means[1][index] * meanInput[index]
-            let v2 = crossMeans[2][index] - means[2][index] * meanInput[index]
-            let m = (inverse[0][index], inverse[1][index], inverse[2][index], inverse[3][index], inverse[4][index], inverse[5][index])
-            let a0 = m.0 * v0 + m.1 * v1 + m.2 * v2
-            let a1 = m.1 * v0 + m.3 * v1 + m.4 * v2
-            let a2 = m.2 * v0 + m.4 * v1 + m.5 * v2
-            a[0][index] = a0
-            a[1][index] = a1
-            a[2][index] = a2
-            b[index] = meanInput[index] - a0 * means[0][index] - a1 * means[1][index] - a2 * means[2][index]
-        }
-        return (a.map { BoxFilter.mean($0, width: width, height: height, radius: radius) },
-                BoxFilter.mean(b, width: width, height: height, radius: radius))
     }
 }

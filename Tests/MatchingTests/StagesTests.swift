@@ -241,10 +241,11 @@ import Testing
             }
         }
         let pixels = (0..<(width * height * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let guided = GuidedFilter(grey: GuidedFilter.grey(pixels, count: width * height), width: width, height: height, radius: 3, epsilon: 0.01)
+        let guided = GuidedFilter(guide: GuidedFilter.grey(pixels, count: width * height), channels: 1, width: width, height: height,
+                                  radius: 3, epsilon: 0.01)
         let constant = guided.apply([Float](repeating: 0.75, count: width * height))
         #expect(constant.allSatisfy { abs($0 - 0.75) < 1e-4 })
-        let colour = ColourGuidedFilter(rgb: pixels.map { Float($0) / 255 }, width: width, height: height, radius: 3, epsilon: 0.01)
+        let colour = GuidedFilter(guide: pixels.map { Float($0) / 255 }, channels: 3, width: width, height: height, radius: 3, epsilon: 0.01)
         #expect(colour.apply([Float](repeating: 0.75, count: width * height)).allSatisfy { abs($0 - 0.75) < 1e-3 })
     }
 
@@ -267,8 +268,8 @@ import Testing
             grey[index] = 0.299 * r + 0.587 * g + 0.114 * b
         }
         let soft = BoxFilter.mean(mask, width: width, height: height, radius: 3)  // a blurred mask
-        let byGrey = GuidedFilter(grey: grey, width: width, height: height, radius: 3, epsilon: 0.001).apply(soft)
-        let byColour = ColourGuidedFilter(rgb: rgb, width: width, height: height, radius: 3, epsilon: 0.001).apply(soft)
+        let byGrey = GuidedFilter(guide: grey, channels: 1, width: width, height: height, radius: 3, epsilon: 0.001).apply(soft)
+        let byColour = GuidedFilter(guide: rgb, channels: 3, width: width, height: height, radius: 3, epsilon: 0.001).apply(soft)
         func error(_ values: [Float]) -> Float { zip(values, mask).reduce(0) { $0 + abs($1.0 - $1.1) } }
         #expect(error(byColour) < 0.7 * error(byGrey))
         // The step across the edge (between x = 19 and 20) is sharper with the colour guide.
