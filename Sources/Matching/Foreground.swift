@@ -8,30 +8,22 @@ enum Foreground {
     /// 0 when outside every instance box enlarged by `margin`, −1 (ignored) in between.
     static func sourceLabels(_ geometry: InputGeometry, instances: [SourceInstance], margin: Double) -> [Int8] {
         let (gw, gh) = (geometry.gridWidth, geometry.gridHeight)
-        let width = geometry.imageWidth, height = geometry.imageHeight
-        let masks = instances.map { $0.mask.map { $0.rowMajorMask() } }
+        let inside = membership(geometry, instances: instances)
         let boxes = instances.map(\.extent)
         var labels = [Int8](repeating: 0, count: gw * gh)
         for i in 0..<gh {
             let y = (Double(i) + 0.5) / geometry.sy
             for j in 0..<gw {
                 let x = (Double(j) + 0.5) / geometry.sx
-                let px = min(width - 1, Int(x)), py = min(height - 1, Int(y))
-                var label: Int8 = 0
-                for (index, box) in boxes.enumerated() {
-                    let inside: Bool
-                    if let mask = masks[index] {
-                        inside = mask[py * width + px] != 0
-                    } else {
-                        inside = x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height
-                    }
-                    if inside { label = 1; break }
-                    let mx = margin * box.width, my = margin * box.height
-                    if x >= box.x - mx && x <= box.x + box.width + mx && y >= box.y - my && y <= box.y + box.height + my {
-                        label = -1
-                    }
+                if inside.contains(where: { $0[i * gw + j] }) {
+                    labels[i * gw + j] = 1
+                    continue
                 }
-                labels[i * gw + j] = label
+                let nearBox = boxes.contains { box in
+                    let mx = margin * box.width, my = margin * box.height
+                    return x >= box.x - mx && x <= box.x + box.width + mx && y >= box.y - my && y <= box.y + box.height + my
+                }
+                labels[i * gw + j] = nearBox ? -1 : 0
             }
         }
         // An instance smaller than a patch has no patch centre inside it: its keypoints'

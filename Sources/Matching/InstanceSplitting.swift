@@ -64,12 +64,6 @@ enum InstanceSplitting {
             count += k - 1
         }
         guard count != segments.count else { return segments }
-        // Renumber by decreasing size, dropping pieces below the minimum.
-        var sizes = [Int](repeating: 0, count: count)
-        for label in labels where label >= 0 { sizes[label] += 1 }
-        let order = (0..<count).filter { sizes[$0] >= config.minPatches }.sorted { (sizes[$0], -$0) > (sizes[$1], -$1) }
-        var renamed = [Int](repeating: -1, count: count)
-        for (index, label) in order.enumerated() { renamed[label] = index }
-        return NormalizedCut.Result(labels: labels.map { $0 >= 0 ? renamed[$0] : -1 }, count: order.count)
+        return NormalizedCut.Result(labels: labels, count: count).renumbered(minPatches: config.minPatches)
     }
 }

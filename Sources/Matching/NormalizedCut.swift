@@ -8,6 +8,18 @@ enum NormalizedCut {
     struct Result: Sendable {
         var labels: [Int]
         var count: Int
+
+        /// Labels `0..<count` anew by decreasing size (ties: the lower old label first),
+        /// dropping segments of fewer than `minPatches` patches.
+        func renumbered(minPatches: Int) -> Result {
+            var sizes = [Int](repeating: 0, count: count)
+            for label in labels where label >= 0 { sizes[label] += 1 }
+            let order = (0..<count).filter { sizes[$0] >= minPatches && sizes[$0] > 0 }
+                .sorted { (sizes[$0], -$0) > (sizes[$1], -$1) }
+            var renamed = [Int](repeating: -1, count: count)
+            for (index, label) in order.enumerated() { renamed[label] = index }
+            return Result(labels: labels.map { $0 >= 0 ? renamed[$0] : -1 }, count: order.count)
+        }
     }
 
     static func segment(_ features: FeatureMap, foreground: [Float], config: MatcherConfig.Segmentation,
@@ -36,7 +48,8 @@ enum NormalizedCut {
             assignment = SphericalKMeans.cluster(spectrum.embedding(k), rows: nodes.count, dimensions: k, clusters: k,
                                                  seeds: [strongest], iterations: config.kmeansIterations)
         }
-        return relabel(nodes: nodes, assignment: assignment, clusters: k, patches: patches, minPatches: config.minPatches)
+        for (a, patch) in nodes.enumerated() { labels[patch] = assignment[a] }
+        return Result(labels: labels, count: k).renumbered(minPatches: config.minPatches)
     }
 
     /// Splits the patches `nodes` into `seeds.count` parts by the same cut, k-means seeded at
@@ -46,18 +59,6 @@ enum NormalizedCut {
         guard k > 1, nodes.count > k, let spectrum = Spectrum(features, nodes: nodes, config: config, count: k) else { return nil }
         return SphericalKMeans.cluster(spectrum.embedding(k), rows: nodes.count, dimensions: k, clusters: k,
                                        seeds: seeds, iterations: config.kmeansIterations)
-    }
-
-    /// Segments by decreasing size from a clustering of `nodes`; small ones dropped.
-    static func relabel(nodes: [Int], assignment: [Int], clusters k: Int, patches: Int, minPatches: Int) -> Result {
-        var sizes = [Int](repeating: 0, count: k)
-        for cluster in assignment { sizes[cluster] += 1 }
-        let order = (0..<k).filter { sizes[$0] >= minPatches }.sorted { (sizes[$0], -$0) > (sizes[$1], -$1) }
-        var renamed = [Int](repeating: -1, count: k)
-        for (index, cluster) in order.enumerated() { renamed[cluster] = index }
-        var labels = [Int](repeating: -1, count: patches)
-        for (a, patch) in nodes.enumerated() { labels[patch] = renamed[assignment[a]] }
-        return Result(labels: labels, count: order.count)
     }
 
     /// The smallest eigenpairs of the normalised Laplacian of the patches `nodes`.

@@ -32,12 +32,8 @@ enum PartMerging {
             present[a].formUnion(present[b])
             alive.remove(b)
         }
-        var sizes = [Int: Int]()
-        for label in labels where label >= 0 { sizes[label, default: 0] += 1 }
-        let order = sizes.keys.sorted { (sizes[$0]!, -$0) > (sizes[$1]!, -$1) }
-        var renamed = [Int: Int]()
-        for (index, label) in order.enumerated() { renamed[label] = index }
-        return NormalizedCut.Result(labels: labels.map { $0 >= 0 ? renamed[$0]! : -1 }, count: order.count)
+        // Merged-away labels are empty now and drop out.
+        return NormalizedCut.Result(labels: labels, count: segments.count).renumbered(minPatches: 1)
     }
 
     /// The share of shared keypoints, |A ∩ B| / min(|A|, |B|), of the source instance that
