@@ -90,19 +90,14 @@ public final class Matcher: Sendable {
             segments = InstanceSplitting.split(segments, peaks: peaks, groups: groups, distinctive: distinctive, features: target,
                                                factor: factor, config: config.segmentation)
         }
-        let supportThreshold = Float(config.extras.relativeThreshold) * Self.maxHeat(config.heatmap)
-        var support = SegmentSupport(maps: maps, groups: groups, instanceCount: input.instances.count, segments: segments,
-                                     gridWidth: targetGeometry.gridWidth, factor: factor, threshold: supportThreshold)
         if config.segmentation.partOverlap > 0 && segments.count > 1 {
-            let merged = PartMerging.merge(segments, peaks: peaks, groups: groups, factor: factor,
-                                           maxOverlap: config.segmentation.partOverlap, gridWidth: targetGeometry.gridWidth,
-                                           reach: config.segmentation.neighbourhood)
-            if merged.count != segments.count {
-                segments = merged
-                support = SegmentSupport(maps: maps, groups: groups, instanceCount: input.instances.count, segments: segments,
-                                         gridWidth: targetGeometry.gridWidth, factor: factor, threshold: supportThreshold)
-            }
+            segments = PartMerging.merge(segments, peaks: peaks, groups: groups, factor: factor,
+                                         maxOverlap: config.segmentation.partOverlap, gridWidth: targetGeometry.gridWidth,
+                                         reach: config.segmentation.neighbourhood)
         }
+        let support = SegmentSupport(maps: maps, groups: groups, instanceCount: input.instances.count, segments: segments,
+                                     gridWidth: targetGeometry.gridWidth, factor: factor,
+                                     threshold: Float(config.extras.relativeThreshold) * Self.maxHeat(config.heatmap))
         timings.record("segmentation", since: start)
 
         start = ContinuousClock.now
