@@ -117,15 +117,40 @@ struct MaskRefinement {
         self.colour = colour
         step = max(1, radius / Self.reducedRadius)
         let channels = colour ? 3 : 1
-        let guide = Self.reduce(Self.guide(image, colour: colour), width: image.width, height: image.height,
-                                channels: channels, step: step)
-        filter = GuidedFilter(guide: guide, channels: channels, width: (image.width + step - 1) / step,
-                              height: (image.height + step - 1) / step, radius: max(1, radius / step), epsilon: epsilon)
+        filter = GuidedFilter(guide: Self.reducedGuide(image, colour: colour, step: step), channels: channels,
+                              width: (image.width + step - 1) / step, height: (image.height + step - 1) / step,
+                              radius: max(1, radius / step), epsilon: epsilon)
     }
 
-    /// The image as the filter's guide: colours, or grey levels, in 0...1.
-    static func guide(_ image: RGBImage, colour: Bool) -> [Float] {
-        colour ? image.pixels.map { Float($0) / 255 } : GuidedFilter.grey(image.pixels, count: image.width * image.height)
+    /// The image as the filter's guide (colours, or grey levels, in 0...1), as block means
+    /// of `step` × `step` pixels read straight from the bytes: a 40-megapixel image never
+    /// exists as floats.
+    static func reducedGuide(_ image: RGBImage, colour: Bool, step: Int) -> [Float] {
+        let channels = colour ? 3 : 1
+        let (width, height) = (image.width, image.height)
+        let (smallWidth, smallHeight) = ((width + step - 1) / step, (height + step - 1) / step)
+        var sums = [Float](repeating: 0, count: smallWidth * smallHeight * channels)
+        var counts = [Float](repeating: 0, count: smallWidth * smallHeight)
+        image.pixels.withUnsafeBufferPointer { pixels in
+            for y in 0..<height {
+                for x in 0..<width {
+                    let cell = (y / step) * smallWidth + x / step, pixel = (y * width + x) * 3
+                    counts[cell] += 1
+                    let (r, g, b) = (Float(pixels[pixel]), Float(pixels[pixel + 1]), Float(pixels[pixel + 2]))
+                    if colour {
+                        sums[cell * 3] += r
+                        sums[cell * 3 + 1] += g
+                        sums[cell * 3 + 2] += b
+                    } else {
+                        sums[cell] += 0.299 * r + 0.587 * g + 0.114 * b
+                    }
+                }
+            }
+        }
+        for cell in counts.indices {
+            for channel in 0..<channels { sums[cell * channels + channel] /= counts[cell] * 255 }
+        }
+        return sums
     }
 
     /// `values` cover the window at (x0, y0) of `width` × `height`; the refined values.
@@ -186,24 +211,5 @@ struct MaskRefinement {
             }
         }
         return output
-    }
-
-    /// Block means of `step` × `step` pixels (partial blocks at the edges), per channel.
-    static func reduce(_ values: [Float], width: Int, height: Int, channels: Int, step: Int) -> [Float] {
-        guard step > 1 else { return values }
-        let (smallWidth, smallHeight) = ((width + step - 1) / step, (height + step - 1) / step)
-        var sums = [Float](repeating: 0, count: smallWidth * smallHeight * channels)
-        var counts = [Float](repeating: 0, count: smallWidth * smallHeight)
-        for y in 0..<height {
-            for x in 0..<width {
-                let cell = (y / step) * smallWidth + x / step
-                counts[cell] += 1
-                for channel in 0..<channels { sums[cell * channels + channel] += values[(y * width + x) * channels + channel] }
-            }
-        }
-        for cell in 0..<(smallWidth * smallHeight) {
-            for channel in 0..<channels { sums[cell * channels + channel] /= counts[cell] }
-        }
-        return sums
     }
 }
