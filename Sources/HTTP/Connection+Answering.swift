@@ -62,52 +62,47 @@ extension Connection {
             }
             let request = Request(head: head, body: parsed.body, trailers: parsed.trailers, pathParameters: parameters,
                                   query: query, requestId: requestId, routeTemplate: route.template)
-            switch route.execution {
-            case .inline:
-                finish(Self.run(route.handler, request), head: head, requestId: requestId, route: route.template, start: start)
-            case .executor where route.deferredHandler != nil:
-                inFlight = true
-                let template = route.template
-                let responder = Responder(
-                    deliver: { [self] response in
-                        loop.queue.async { [self] in
-                            inFlight = false
-                            finish(response, head: head, requestId: requestId, route: template, start: start)
-                            processNext()
-                            if phase != .closed { flush(progress: false) }
-                        }
-                    },
-                    gone: { [self] in loop.queue.sync { peerClosed || phase == .closed } })
-                let handler = route.deferredHandler!
-                let accepted = context.executor.trySubmit {
-                    do {
-                        try handler(request, responder)
-                    } catch {
-                        responder.respond(Self.errorResponse(error))
-                    }
-                }
-                if !accepted {
+            if route.execution == .inline, case .immediate(let handler) = route.handler {
+                finish(Self.run(handler, request), head: head, requestId: requestId, route: route.template, start: start)
+            } else {
+                answerOnExecutor(route, request, head: head, requestId: requestId, start: start)
+            }
+        }
+    }
+
+    /// Runs the route's handler on the executor; its response, now or later through the
+    /// `Responder`, is finished on the loop's queue.
+    private func answerOnExecutor(_ route: Route, _ request: Request, head: RequestHead, requestId: String,
+                                  start: ContinuousClock.Instant) {
+        inFlight = true
+        let template = route.template
+        let responder = Responder(
+            deliver: { [self] response in
+                loop.queue.async { [self] in
                     inFlight = false
-                    finish(overloaded, head: head, requestId: requestId, route: template, start: start)
+                    finish(response, head: head, requestId: requestId, route: template, start: start)
+                    processNext()
+                    if phase != .closed { flush(progress: false) }
                 }
-            case .executor:
-                inFlight = true
-                let handler = route.handler
-                let template = route.template
-                let accepted = context.executor.trySubmit { [self] in
-                    let response = Self.run(handler, request)
-                    loop.queue.async { [self] in
-                        inFlight = false
-                        finish(response, head: head, requestId: requestId, route: template, start: start)
-                        processNext()
-                        if phase != .closed { flush(progress: false) }
-                    }
-                }
-                if !accepted {
-                    inFlight = false
-                    finish(overloaded, head: head, requestId: requestId, route: template, start: start)
+            },
+            // Asked from other threads only (an inference worker), never from the loop.
+            gone: { [self] in loop.queue.sync { peerClosed || phase == .closed } })
+        let handler = route.handler
+        let accepted = context.executor.trySubmit {
+            switch handler {
+            case .immediate(let handler):
+                responder.respond(Self.run(handler, request))
+            case .deferred(let handler):
+                do {
+                    try handler(request, responder)
+                } catch {
+                    responder.respond(Self.errorResponse(error))
                 }
             }
+        }
+        if !accepted {
+            inFlight = false
+            finish(overloaded, head: head, requestId: requestId, route: template, start: start)
         }
     }
 

@@ -22,8 +22,13 @@ public struct Route: Sendable {
     public let execution: Execution
     /// When true a request without Content-Length or chunked body gets 411.
     public let requiresBody: Bool
-    let handler: Handler
-    let deferredHandler: DeferredHandler?
+    let handler: RouteHandler
+}
+
+/// A route's handler: one that returns its response, or one that answers later.
+enum RouteHandler: Sendable {
+    case immediate(Handler)
+    case deferred(DeferredHandler)
 }
 
 enum PathSegment: Sendable, Equatable {
@@ -38,20 +43,24 @@ public struct Router: Sendable {
 
     public mutating func add(
         _ method: String, _ template: String, execution: Execution = .executor,
-        requiresBody: Bool = false, handler: @escaping Handler, deferredHandler: DeferredHandler? = nil
+        requiresBody: Bool = false, handler: @escaping Handler
     ) {
+        append(method, template, execution: execution, requiresBody: requiresBody, handler: .immediate(handler))
+    }
+
+    /// A POST route whose handler answers through a `Responder` (see `DeferredHandler`); it
+    /// runs on the executor.
+    public mutating func postDeferred(_ template: String, handler: @escaping DeferredHandler) {
+        append("POST", template, execution: .executor, requiresBody: true, handler: .deferred(handler))
+    }
+
+    private mutating func append(_ method: String, _ template: String, execution: Execution, requiresBody: Bool,
+                                 handler: RouteHandler) {
         let segments = template.split(separator: "/").map { part -> PathSegment in
             part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
         }
         routes.append(Route(method: method, template: template, segments: segments, execution: execution,
-                            requiresBody: requiresBody, handler: handler, deferredHandler: deferredHandler))
-    }
-
-    /// A POST route whose handler answers through a `Responder` (see `DeferredHandler`).
-    public mutating func postDeferred(_ template: String, handler: @escaping DeferredHandler) {
-        add("POST", template, execution: .executor, requiresBody: true,
-            handler: { _ in Response.error(.internalServerError, code: "internal", message: "deferred route called directly") },
-            deferredHandler: handler)
+                            requiresBody: requiresBody, handler: handler))
     }
 
     public mutating func get(_ template: String, execution: Execution = .executor, handler: @escaping Handler) {
