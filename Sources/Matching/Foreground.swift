@@ -6,9 +6,10 @@ import Imaging
 enum Foreground {
     /// Per source patch: 1 when its centre is inside an instance (its mask, else its box),
     /// 0 when outside every instance box enlarged by `margin`, −1 (ignored) in between.
-    static func sourceLabels(_ geometry: InputGeometry, instances: [SourceInstance], margin: Double) -> [Int8] {
+    /// `membership` is `membership(geometry, instances:)`.
+    static func sourceLabels(_ geometry: InputGeometry, instances: [SourceInstance], membership inside: [[Bool]],
+                             margin: Double) -> [Int8] {
         let (gw, gh) = (geometry.gridWidth, geometry.gridHeight)
-        let inside = membership(geometry, instances: instances)
         let boxes = instances.map(\.extent)
         var labels = [Int8](repeating: 0, count: gw * gh)
         for i in 0..<gh {
@@ -19,11 +20,7 @@ enum Foreground {
                     labels[i * gw + j] = 1
                     continue
                 }
-                let nearBox = boxes.contains { box in
-                    let mx = margin * box.width, my = margin * box.height
-                    return x >= box.x - mx && x <= box.x + box.width + mx && y >= box.y - my && y <= box.y + box.height + my
-                }
-                labels[i * gw + j] = nearBox ? -1 : 0
+                labels[i * gw + j] = boxes.contains { contains($0, x: x, y: y, margin: margin) } ? -1 : 0
             }
         }
         // An instance smaller than a patch has no patch centre inside it: its keypoints'
@@ -54,12 +51,18 @@ enum Foreground {
                         let px = min(geometry.imageWidth - 1, Int(x)), py = min(geometry.imageHeight - 1, Int(y))
                         inside[i * gw + j] = mask[py * geometry.imageWidth + px] != 0
                     } else {
-                        inside[i * gw + j] = x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height
+                        inside[i * gw + j] = contains(box, x: x, y: y, margin: 0)
                     }
                 }
             }
             return inside
         }
+    }
+
+    /// Whether (x, y) lies in `box` enlarged by `margin` of its width and height.
+    private static func contains(_ box: BoundingBox, x: Double, y: Double, margin: Double) -> Bool {
+        let mx = margin * box.width, my = margin * box.height
+        return x >= box.x - mx && x <= box.x + box.width + mx && y >= box.y - my && y <= box.y + box.height + my
     }
 
     /// p_fg per target patch: the share of label-1 patches among the `neighbours` labelled

@@ -7,17 +7,10 @@ struct UpsampleAxis: Sendable {
     let low: [Int], high: [Int], weight: [Float]
 
     init(cells: Int, factor: Int) {
-        var low: [Int] = [], high: [Int] = [], weight: [Float] = []
-        for index in 0..<(cells * factor) {
-            let position = min(max((Double(index) + 0.5) / Double(factor) - 0.5, 0), Double(cells - 1))
-            let floor = Int(position)
-            low.append(floor)
-            high.append(min(floor + 1, cells - 1))
-            weight.append(Float(position - Double(floor)))
-        }
-        self.low = low
-        self.high = high
-        self.weight = weight
+        let taps = (0..<(cells * factor)).map { PixelToGrid(pixel: $0, scale: 1 / Double(factor), cells: cells) }
+        low = taps.map(\.low)
+        high = taps.map(\.high)
+        weight = taps.map(\.weight)
     }
 
     var count: Int { low.count }

@@ -35,9 +35,9 @@ enum InstanceSplitting {
             // Peaks of each distinctive group inside the segment.
             var inside: [(group: Int, patches: [Int], heat: Float)] = []
             for (group, groupPeaks) in peaks.enumerated() where distinctive[group] {
-                let here = groupPeaks.filter { labels[($0.row / factor) * gw + $0.column / factor] == segment }
+                let here = groupPeaks.filter { labels[$0.patch(factor: factor, gridWidth: gw)] == segment }
                 if !here.isEmpty {
-                    inside.append((group, here.map { ($0.row / factor) * gw + $0.column / factor }, here.map(\.heat).reduce(0, +)))
+                    inside.append((group, here.map { $0.patch(factor: factor, gridWidth: gw) }, here.map(\.heat).reduce(0, +)))
                 }
             }
             // Per source instance, the largest count that at least half of its present

@@ -61,7 +61,9 @@ public final class Matcher: Sendable {
 
         start = ContinuousClock.now
         let source = sourceDecoded.normalised(), target = targetDecoded.normalised()
-        let labels = Foreground.sourceLabels(sourceGeometry, instances: input.instances, margin: config.foreground.boxMargin)
+        let membership = Foreground.membership(sourceGeometry, instances: input.instances)
+        let labels = Foreground.sourceLabels(sourceGeometry, instances: input.instances, membership: membership,
+                                             margin: config.foreground.boxMargin)
         let foreground = Foreground.probability(source: source, labels: labels, target: target,
                                                 neighbours: config.foreground.neighbours)
         timings.record("foreground", since: start)
@@ -69,18 +71,22 @@ public final class Matcher: Sendable {
         start = ContinuousClock.now
         let groups = Self.groups(input.instances)
         let (costs, queries) = Self.costVolume(groups: groups, instances: input.instances, source: source, target: target,
-                                    foreground: foreground, penalty: Float(config.foreground.penalty),
-                                    insideOnly: config.sampleInsideInstance, prototypes: config.keypointPrototypes)
+                                               foreground: foreground, penalty: Float(config.foreground.penalty),
+                                               membership: config.sampleInsideInstance ? membership : nil,
+                                               prototypes: config.keypointPrototypes)
         timings.record("cost_volume", since: start)
 
         start = ContinuousClock.now
         let factor = config.heatmap.upsample
         let maps = Self.heatmaps(costs, groups: groups.count, geometry: targetGeometry, config: config.heatmap)
+        timings.record("heatmaps", since: start)
+
+        start = ContinuousClock.now
         let radius = Int((config.peaks.nmsRadius * Double(max(targetGeometry.gridHeight, targetGeometry.gridWidth) * factor)).rounded())
         let peaks = maps.map {
             Peaks.find($0, threshold: Float(config.peaks.threshold), radius: radius, limit: config.peaks.maxMatches)
         }
-        timings.record("heatmaps", since: start)
+        timings.record("peaks", since: start)
 
         start = ContinuousClock.now
         var segments = NormalizedCut.segment(target, foreground: foreground, config: config.segmentation,
@@ -95,22 +101,14 @@ public final class Matcher: Sendable {
                                          maxOverlap: config.segmentation.partOverlap, gridWidth: targetGeometry.gridWidth,
                                          reach: config.segmentation.neighbourhood)
         }
-        let support = SegmentSupport(maps: maps, groups: groups, instanceCount: input.instances.count, segments: segments,
-                                     gridWidth: targetGeometry.gridWidth, factor: factor,
-                                     threshold: Float(config.extras.relativeThreshold) * Self.maxHeat(config.heatmap))
         timings.record("segmentation", since: start)
 
         start = ContinuousClock.now
-        var matches = findMatches(groups: groups, maps: maps, peaks: peaks, radius: radius, instances: input.instances, segments: segments,
-                                  support: support, geometry: targetGeometry, config: config)
-        timings.record("peaks", since: start)
-
-        if config.closedLoop.enabled {
-            start = ContinuousClock.now
-            matches = ClosedLoop.filter(matches, instances: input.instances, source: source, target: target,
-                                        radius: config.closedLoop.radius)
-            timings.record("closed_loop", since: start)
-        }
+        let closedLoop = config.closedLoop.enabled
+            ? ClosedLoop(source: source, target: target, radius: config.closedLoop.radius) : nil
+        let matches = findMatches(groups: groups, maps: maps, peaks: peaks, radius: radius, instances: input.instances,
+                                  segments: segments, closedLoop: closedLoop, geometry: targetGeometry, config: config)
+        timings.record("matches", since: start)
 
         start = ContinuousClock.now
         let refineRadius = Int((config.segmentation.refineRadius / targetGeometry.sx).rounded())
@@ -162,15 +160,14 @@ public final class Matcher: Sendable {
 
     /// Per group, the target patches' cosine with the source feature at the keypoint, less
     /// the background penalty: [groups, target patches].
-    /// With `insideOnly`, a keypoint's feature blends only the patches inside its own
+    /// With `membership`, a keypoint's feature blends only the patches inside its own
     /// instance, so that a keypoint on the outline does not carry the background; with
     /// `prototypes`, every group of a keypoint queries that keypoint's mean feature.
     static func costVolume(groups: [Group], instances: [SourceInstance], source: FeatureMap, target: FeatureMap,
-                           foreground: [Float], penalty: Float, insideOnly: Bool,
+                           foreground: [Float], penalty: Float, membership: [[Bool]]?,
                            prototypes: Bool) -> (costs: [Float], queries: [Float]) {
         let c = source.channels, patches = target.geometry.patches
         var queries = [Float](repeating: 0, count: groups.count * c)
-        let membership = insideOnly ? Foreground.membership(source.geometry, instances: instances) : nil
         for (row, group) in groups.enumerated() {
             let point = instances[group.instance].keypoints[group.keypoint]
             let vector = source.sample(gridX: point.x * source.geometry.sx - 0.5, gridY: point.y * source.geometry.sy - 0.5,
@@ -227,25 +224,29 @@ public final class Matcher: Sendable {
         }
     }
 
-    /// Peaks, refinement and labels for every group, plus one extra match per supporting
-    /// segment where the source holds several instances.
+    /// Every group's peaks, plus one extra match per supporting segment where the source
+    /// holds several instances; refined, labelled, and (with the closed loop) checked, a
+    /// group's strongest peak always kept.
     private func findMatches(groups: [Group], maps: [Heatmap], peaks basePeaks: [[Peak]], radius: Int,
-                             instances: [SourceInstance], segments: NormalizedCut.Result,
-                             support: SegmentSupport, geometry g: InputGeometry, config: MatcherConfig) -> [PredictedMatch] {
+                             instances: [SourceInstance], segments: NormalizedCut.Result, closedLoop: ClosedLoop?,
+                             geometry g: InputGeometry, config: MatcherConfig) -> [PredictedMatch] {
         let factor = config.heatmap.upsample
         let extraThreshold = Float(config.extras.relativeThreshold) * Self.maxHeat(config.heatmap)
         let useExtras = config.extras.enabled && segments.count > 1 && instances.count >= config.extras.minSourceInstances
-        let best = support.best, share = support.share
+        let support = useExtras
+            ? SegmentSupport(maps: maps, groups: groups, instanceCount: instances.count, segments: segments,
+                             gridWidth: g.gridWidth, factor: factor, threshold: extraThreshold)
+            : nil
 
         var matches: [PredictedMatch] = []
         for (row, group) in groups.enumerated() {
             let map = maps[row]
             var peaks = basePeaks[row]
-            if useExtras {
-                let extras = best[row].enumerated()
+            if let support {
+                let extras = support.best[row].enumerated()
                     .filter { label, candidate in
                         candidate.cell >= 0 && candidate.heat >= extraThreshold
-                            && share[group.instance][label] >= config.extras.support
+                            && support.share[group.instance][label] >= config.extras.support
                     }
                     .map { Peak(row: $0.1.cell / map.columns, column: $0.1.cell % map.columns, heat: $0.1.heat) }
                     .sorted { $0.heat > $1.heat }
@@ -253,11 +254,15 @@ public final class Matcher: Sendable {
                     if peaks.allSatisfy({ Peaks.chebyshev($0, extra) > radius }) { peaks.append(extra) }
                 }
             }
-            for peak in peaks {
+            for (index, peak) in peaks.enumerated() {
                 let point = Refinement.locate(peak, in: map, window: config.refinement.window,
                                               temperature: Float(config.refinement.temperature), factor: factor, geometry: g)
-                let patch = (peak.row / factor) * g.gridWidth + peak.column / factor
-                let label = Grouping.segment(atPatch: patch, labels: segments.labels, gridWidth: g.gridWidth)
+                if index > 0, let closedLoop,
+                   !closedLoop.returns(from: point, to: instances[group.instance].keypoints[group.keypoint]) {
+                    continue
+                }
+                let label = Grouping.segment(atPatch: peak.patch(factor: factor, gridWidth: g.gridWidth),
+                                             labels: segments.labels, gridWidth: g.gridWidth)
                 matches.append(PredictedMatch(
                     sourceInstance: instances[group.instance].id, keypoint: group.keypoint, x: point.x, y: point.y,
                     score: Double(peak.heat), targetInstance: label.map { $0 + 1 }))

@@ -13,7 +13,7 @@ enum PartMerging {
         var present = [Set<Int>](repeating: [], count: segments.count)
         for (group, groupPeaks) in peaks.enumerated() {
             for peak in groupPeaks {
-                let segment = labels[(peak.row / factor) * gw + peak.column / factor]
+                let segment = labels[peak.patch(factor: factor, gridWidth: gw)]
                 if segment >= 0 { present[segment].insert(group) }
             }
         }

@@ -5,6 +5,9 @@
 struct Peak: Sendable, Equatable {
     let row: Int, column: Int
     let heat: Float
+
+    /// The patch under the peak's cell on a grid upsampled by `factor`.
+    func patch(factor: Int, gridWidth: Int) -> Int { (row / factor) * gridWidth + column / factor }
 }
 
 enum Peaks {
