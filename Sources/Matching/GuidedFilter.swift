@@ -1,7 +1,8 @@
 // Edge-aware refinement of coarse masks: He et al.'s guided filter, with the grey image or
 // the colour image as guide (a colour edge holds even between equal brightnesses). The
 // guide's statistics are computed once per image; each mask is then filtered inside its own
-// window only.
+// window only (`MaskRefinement`).
+import Imaging
 
 struct GuidedFilter {
     let width: Int, height: Int
@@ -60,14 +61,12 @@ struct GuidedFilter {
         self.inverse = inverse
     }
 
-    /// Grey levels in 0...1 of RGB pixels (ITU-R BT.601 weights).
+    /// The grey level of one colour (ITU-R BT.601 weights), in the colour's own scale.
+    @inline(__always) static func grey(_ r: Float, _ g: Float, _ b: Float) -> Float { 0.299 * r + 0.587 * g + 0.114 * b }
+
+    /// Grey levels in 0...1 of RGB pixels.
     static func grey(_ pixels: [UInt8], count: Int) -> [Float] {
-        var grey = [Float](repeating: 0, count: count)
-        for index in 0..<count {
-            let r = Float(pixels[3 * index]), g = Float(pixels[3 * index + 1]), b = Float(pixels[3 * index + 2])
-            grey[index] = (0.299 * r + 0.587 * g + 0.114 * b) / 255
-        }
-        return grey
+        (0..<count).map { grey(Float(pixels[3 * $0]), Float(pixels[3 * $0 + 1]), Float(pixels[3 * $0 + 2])) / 255 }
     }
 
     /// The filtered `input` over the whole image.
@@ -157,5 +156,117 @@ enum BoxFilter {
             }
         }
         return result
+    }
+}
+
+/// The guided-filter refinement of masks on one target image. Large images take He and
+/// Sun's fast guided filter: the coefficients are fitted on a copy reduced so that the
+/// radius spans about `Self.reducedRadius` pixels, upsampled, and applied to the full
+/// guide. The guide's statistics are computed once, for every mask of the image.
+struct MaskRefinement {
+    static let reducedRadius = 12
+    let image: RGBImage
+    /// The reduction factor, and the filter over the reduced image.
+    let step: Int
+    let filter: GuidedFilter
+
+    init(_ image: RGBImage, radius: Int, epsilon: Float, colour: Bool) {
+        self.image = image
+        step = max(1, radius / Self.reducedRadius)
+        let channels = colour ? 3 : 1
+        filter = GuidedFilter(guide: Self.reducedGuide(image, colour: colour, step: step), channels: channels,
+                              width: (image.width + step - 1) / step, height: (image.height + step - 1) / step,
+                              radius: max(1, radius / step), epsilon: epsilon)
+    }
+
+    /// The image as the filter's guide (colours, or grey levels, in 0...1), as block means
+    /// of `step` × `step` pixels read straight from the bytes: a 40-megapixel image never
+    /// exists as floats.
+    static func reducedGuide(_ image: RGBImage, colour: Bool, step: Int) -> [Float] {
+        let channels = colour ? 3 : 1
+        let (width, height) = (image.width, image.height)
+        let (smallWidth, smallHeight) = ((width + step - 1) / step, (height + step - 1) / step)
+        var sums = [Float](repeating: 0, count: smallWidth * smallHeight * channels)
+        var counts = [Float](repeating: 0, count: smallWidth * smallHeight)
+        image.pixels.withUnsafeBufferPointer { pixels in
+            for y in 0..<height {
+                for x in 0..<width {
+                    let cell = (y / step) * smallWidth + x / step, pixel = (y * width + x) * 3
+                    counts[cell] += 1
+                    let (r, g, b) = (Float(pixels[pixel]), Float(pixels[pixel + 1]), Float(pixels[pixel + 2]))
+                    if colour {
+                        sums[cell * 3] += r
+                        sums[cell * 3 + 1] += g
+                        sums[cell * 3 + 2] += b
+                    } else {
+                        sums[cell] += GuidedFilter.grey(r, g, b)
+                    }
+                }
+            }
+        }
+        for cell in counts.indices {
+            for channel in 0..<channels { sums[cell * channels + channel] /= counts[cell] * 255 }
+        }
+        return sums
+    }
+
+    /// `values` cover the window at (x0, y0) of `width` × `height`; the refined values.
+    func apply(_ values: [Float], x0: Int, y0: Int, width: Int, height: Int) -> [Float] {
+        let channels = filter.channels
+        // The window on the reduced grid, aligned to whole blocks.
+        let (sx0, sy0) = (x0 / step, y0 / step)
+        let (sx1, sy1) = ((x0 + width + step - 1) / step, (y0 + height + step - 1) / step)
+        let (smallWidth, smallHeight) = (sx1 - sx0, sy1 - sy0)
+        var small = [Float](repeating: 0, count: smallWidth * smallHeight)
+        var counts = [Float](repeating: 0, count: smallWidth * smallHeight)
+        for y in 0..<height {
+            for x in 0..<width {
+                let cell = ((y0 + y) / step - sy0) * smallWidth + (x0 + x) / step - sx0
+                small[cell] += values[y * width + x]
+                counts[cell] += 1
+            }
+        }
+        for cell in small.indices where counts[cell] > 0 { small[cell] /= counts[cell] }
+        let (a, b) = filter.coefficients(small, x0: sx0, y0: sy0, width: smallWidth, height: smallHeight)
+        // Coefficients back to full resolution (bilinear on block centres, a row at a time),
+        // applied to the full-resolution guide.
+        var output = [Float](repeating: 0, count: width * height)
+        let planes = a + [b]
+        let xs = (0..<width).map { PixelToGrid(pixel: x0 + $0 - sx0 * step, scale: 1 / Double(step), cells: smallWidth) }
+        var rowValues = [Float](repeating: 0, count: planes.count * smallWidth)
+        image.pixels.withUnsafeBufferPointer { pixels in
+            output.withUnsafeMutableBufferPointer { out in
+                for y in 0..<height {
+                    let row = PixelToGrid(pixel: y0 + y - sy0 * step, scale: 1 / Double(step), cells: smallHeight)
+                    for (index, plane) in planes.enumerated() {
+                        plane.withUnsafeBufferPointer { plane in
+                            for column in 0..<smallWidth {
+                                let top = plane[row.low * smallWidth + column], bottom = plane[row.high * smallWidth + column]
+                                rowValues[index * smallWidth + column] = top + (bottom - top) * row.weight
+                            }
+                        }
+                    }
+                    rowValues.withUnsafeBufferPointer { values in
+                        for x in 0..<width {
+                            let column = xs[x]
+                            func sample(_ plane: Int) -> Float {
+                                let left = values[plane * smallWidth + column.low], right = values[plane * smallWidth + column.high]
+                                return left + (right - left) * column.weight
+                            }
+                            let pixel = ((y0 + y) * image.width + x0 + x) * 3
+                            var value = sample(channels)
+                            if channels == 3 {
+                                for channel in 0..<3 { value += sample(channel) * Float(pixels[pixel + channel]) * (1 / 255) }
+                            } else {
+                                let grey = GuidedFilter.grey(Float(pixels[pixel]), Float(pixels[pixel + 1]), Float(pixels[pixel + 2]))
+                                value += sample(0) * grey * (1 / 255)
+                            }
+                            out[y * width + x] = value
+                        }
+                    }
+                }
+            }
+        }
+        return output
     }
 }

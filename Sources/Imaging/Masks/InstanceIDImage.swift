@@ -40,6 +40,13 @@ public enum InstanceIDImage {
         return masks(values, width: width, height: height)
     }
 
+    /// Every non-zero id of a row-major id buffer (`width × height`), in increasing id order,
+    /// each with its mask: one pass whatever the number of ids.
+    public static func masks(ids: [UInt16], width: Int, height: Int) -> [InstanceMask] {
+        precondition(ids.count == width * height, "an id buffer holds width × height values")
+        return ids.withUnsafeBufferPointer { masks($0, width: width, height: height) }
+    }
+
     /// Column-major walk recording where each id's runs start and end.
     static func masks<Sample: FixedWidthInteger>(
         _ values: UnsafeBufferPointer<Sample>, width: Int, height: Int
