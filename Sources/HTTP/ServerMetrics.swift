@@ -18,7 +18,8 @@ public final class ServerMetrics: Sendable {
     }
     private let histograms = Locked<[String: DurationHistogram]>([:])
 
-    static let buckets: [Duration] = [
+    /// Duration histogram buckets, 100 µs to 10 s: wide enough for any route's work.
+    public static let buckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
         .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
         .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),

@@ -110,15 +110,21 @@ public struct MatchOptions: Sendable, Equatable, Decodable {
     public func applied(to config: MatcherConfig, patchSize: Int, depth: Int, maxSide: Int) throws(MatchInputError) -> MatcherConfig {
         var config = config
         if let threshold {
-            guard (0...1).contains(threshold) else { throw .option(name: "threshold", problem: "must be in 0...1") }
+            guard MatcherConfig.fractions.contains(threshold) else {
+                throw .option(name: "threshold", problem: "must be in \(MatcherConfig.fractions)")
+            }
             config.peaks.threshold = threshold
         }
         if let nmsRadius {
-            guard (0...1).contains(nmsRadius) else { throw .option(name: "nms_radius", problem: "must be in 0...1 (a fraction of the target's long side)") }
+            guard MatcherConfig.fractions.contains(nmsRadius) else {
+                throw .option(name: "nms_radius", problem: "must be in \(MatcherConfig.fractions) (a fraction of the target's long side)")
+            }
             config.peaks.nmsRadius = nmsRadius
         }
         if let maxMatches {
-            guard (1...1000).contains(maxMatches) else { throw .option(name: "max_matches", problem: "must be in 1...1000") }
+            guard MatcherConfig.matchesPerKeypoint.contains(maxMatches) else {
+                throw .option(name: "max_matches", problem: "must be in \(MatcherConfig.matchesPerKeypoint)")
+            }
             config.peaks.maxMatches = maxMatches
         }
         if let size {

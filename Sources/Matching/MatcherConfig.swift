@@ -135,6 +135,10 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
         return config
     }
 
+    /// Allowed values of the settings a request may override (`MatchOptions`).
+    static let fractions: ClosedRange<Double> = 0...1
+    static let matchesPerKeypoint: ClosedRange<Int> = 1...1000
+
     /// The first inconsistency, if any.
     public func problem(patchSize: Int) -> String? {
         if longSide < patchSize || longSide > 4096 { return "long_side \(longSide) must be in \(patchSize)...4096" }
@@ -142,9 +146,9 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
         if foreground.neighbours < 1 { return "foreground.neighbours must be at least 1" }
         if heatmap.upsample < 1 || heatmap.upsample > 16 { return "heatmap.upsample must be in 1...16" }
         if !(heatmap.temperature > 0) || !(refinement.temperature > 0) { return "temperatures must be positive" }
-        if !(0...1).contains(peaks.threshold) { return "peaks.threshold must be in 0...1" }
-        if !(0...1).contains(peaks.nmsRadius) { return "peaks.nms_radius must be in 0...1" }
-        if peaks.maxMatches < 1 || peaks.maxMatches > 1000 { return "peaks.max_matches must be in 1...1000" }
+        if !Self.fractions.contains(peaks.threshold) { return "peaks.threshold must be in \(Self.fractions)" }
+        if !Self.fractions.contains(peaks.nmsRadius) { return "peaks.nms_radius must be in \(Self.fractions)" }
+        if !Self.matchesPerKeypoint.contains(peaks.maxMatches) { return "peaks.max_matches must be in \(Self.matchesPerKeypoint)" }
         if refinement.window < 1 || refinement.window % 2 == 0 { return "refinement.window must be odd and positive" }
         if segmentation.maxInstances < 1 || segmentation.maxInstances > 32 { return "segmentation.max_instances must be in 1...32" }
         if segmentation.neighbourhood < 1 { return "segmentation.neighbourhood must be at least 1" }

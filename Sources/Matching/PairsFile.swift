@@ -39,6 +39,27 @@ public struct PairsFile: Decodable, Sendable {
     public var images: [Image]
     public var instances: [Instance]?
     public var pairs: [Pair]
+    /// Lookups built once when decoded, so that a split of 200,000 pairs is not scanned per pair.
+    private let imageIndex: [String: Int]
+    private let instancesByImage: [String: [Int]]
+
+    enum CodingKeys: String, CodingKey { case format, name, categories, images, instances, pairs }
+
+    public init(from decoder: any Decoder) throws {
+        let object = try decoder.container(keyedBy: CodingKeys.self)
+        format = try object.decode(String.self, forKey: .format)
+        name = try object.decode(String.self, forKey: .name)
+        categories = try object.decode([Category].self, forKey: .categories)
+        images = try object.decode([Image].self, forKey: .images)
+        instances = try object.decodeIfPresent([Instance].self, forKey: .instances)
+        pairs = try object.decode([Pair].self, forKey: .pairs)
+        var imageIndex: [String: Int] = [:]
+        for (index, image) in images.enumerated() where imageIndex[image.id] == nil { imageIndex[image.id] = index }
+        var instancesByImage: [String: [Int]] = [:]
+        for (index, instance) in (instances ?? []).enumerated() { instancesByImage[instance.image, default: []].append(index) }
+        self.imageIndex = imageIndex
+        self.instancesByImage = instancesByImage
+    }
 
     public static func load(path: String) throws -> PairsFile {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -57,8 +78,8 @@ public struct PairsFile: Decodable, Sendable {
     }
 
     public func image(_ id: String) throws -> Image {
-        guard let image = images.first(where: { $0.id == id }) else { throw PairsFileError.unknownImage(id) }
-        return image
+        guard let index = imageIndex[id] else { throw PairsFileError.unknownImage(id) }
+        return images[index]
     }
 
     /// The pair's source annotations: every instance of the category in the source image.
@@ -66,7 +87,8 @@ public struct PairsFile: Decodable, Sendable {
         guard let category = categories.first(where: { $0.name == pair.category }) else {
             throw PairsFileError.unknownCategory(pair.category, pair: pair.id)
         }
-        let instances = (instances ?? []).filter { $0.image == pair.source && $0.category == pair.category }
+        let all = self.instances ?? []
+        let instances = (instancesByImage[pair.source] ?? []).map { all[$0] }.filter { $0.category == pair.category }
         return SourceAnnotations(
             category: category.name, keypoints: category.keypoints,
             instances: instances.map { .init(id: $0.id, keypoints: $0.keypoints, segmentation: $0.segmentation, bbox: $0.bbox) })

@@ -53,6 +53,7 @@ struct MatchRoutes: Sendable {
             throw HTTPError(.badRequest, code: "invalid-options", message: error.description)
         }
         let decoded = ContinuousClock.now
+        let decodeTime = decoded - received
         let wantsPNG = request.query["format"] == "png"
             || (request.headers["Accept"].map { $0.contains("image/png") } ?? false)
         let accepted = queue.trySubmit { [metrics] in
@@ -68,11 +69,11 @@ struct MatchRoutes: Sendable {
             let response: Response
             do {
                 let report = try matcher.match(parsed.input, options: parsed.options)
-                metrics.record(report.timings, decode: decoded - received, wait: started - decoded)
+                let wait = started - decoded
+                metrics.record(report.timings, decode: decodeTime, wait: wait)
                 response = try wantsPNG
                     ? Response.bytes(try MatchPicture.of(report.prediction, input: parsed.input).png(), contentType: "image/png")
-                    : Response.json(MatchAnswer(model: matcher.name, report: report, decode: decoded - received,
-                                                wait: started - decoded))
+                    : Response.json(MatchAnswer(model: matcher.name, report: report, decode: decodeTime, wait: wait))
             } catch let error as MatchInputError {
                 response = HTTPError(.badRequest, code: "invalid-annotations", message: error.description).response
             } catch {
@@ -117,11 +118,6 @@ final class InferenceMetrics: Sendable {
             helpText: "Queued pairs dropped because their client had gone"))
     }
 
-    static let buckets: [Duration] = [
-        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-        .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
-    ]
-
     func record(_ timings: StageTimings, decode: Duration, wait: Duration) {
         histogram("decode").record(decode)
         histogram("queue_wait").record(wait)
@@ -134,7 +130,7 @@ final class InferenceMetrics: Sendable {
     private func histogram(_ stage: String) -> DurationHistogram {
         registry.makeDurationHistogram(
             descriptor: .init(metricName: "inference_stage_duration", unitName: "seconds", helpText: "Time per matching stage"),
-            labels: [("stage", stage)], buckets: Self.buckets)
+            labels: [("stage", stage)], buckets: ServerMetrics.buckets)
     }
 }
 

@@ -122,18 +122,19 @@ struct MatchCommand: ParsableCommand {
     private func runSplit(_ path: String, matcher: Matcher) throws {
         let split = try PairsFile.load(path: path)
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var images: [String: RGBImage] = [:]
+        // Only the last source is kept decoded: pairs of one source come together, and a
+        // whole split's images would not fit in memory.
+        var lastSource: (id: String, image: RGBImage)?
         func image(_ id: String) throws -> RGBImage {
-            if let cached = images[id] { return cached }
-            let decoded = try Self.decode(folder + "/" + (try split.image(id)).file)
-            images[id] = decoded
-            return decoded
+            try Self.decode(folder + "/" + (try split.image(id)).file)
         }
         let selected = Array(split.pairs.prefix(limit ?? split.pairs.count))
         var progress = Progress(total: selected.count)
         var entries: [PredictionEntry] = []
         for pair in selected {
-            let sourceImage = try image(pair.source), targetImage = try image(pair.target)
+            let sourceImage = try lastSource.flatMap { $0.id == pair.source ? $0.image : nil } ?? image(pair.source)
+            lastSource = (pair.source, sourceImage)
+            let targetImage = try image(pair.target)
             let instances: [SourceInstance]
             do {
                 instances = try split.sourceAnnotations(for: pair)
