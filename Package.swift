@@ -134,7 +134,8 @@ let package = Package(
         // repository's paths and tooling venv, one seeded random generator.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // dpcl for the blind-target test, which runs `dpcl match` on a split.
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "Tensor", "TestSupport", "dpcl"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "Tensor", "TestSupport", "dpcl"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "HTTP", "Matching", "Imaging", "TestSupport",

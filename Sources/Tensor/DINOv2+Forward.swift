@@ -127,70 +127,42 @@ extension DINOv2 {
     }
 
     /// x += attention(norm1(x)); x += mlp(norm2(x)), layer scale folded into the weights.
-    /// Each product splits its output columns between workers, so that every worker packs
-    /// only its share of the weights (packing whole weight matrices per worker would cost
-    /// more than the products at small inputs). Each worker normalises all rows into its own
-    /// buffer first: redundant but cheap, and it saves a barrier per norm. The attention
-    /// splits (head, query band) pairs.
+    /// Each product splits its output columns between workers (`Linear.apply`). Each worker
+    /// normalises all rows into its own buffer first: redundant but cheap, and it saves a
+    /// barrier per norm. The attention splits (head, query band) pairs.
     private func block(_ layer: Layer, _ g: Geometry, _ w: Workspace) {
         let (t, c, m) = (g.tokens, g.width, g.mlpWidth)
         let workers = w.workers
         Parallel.run(workers: workers) { worker in
             let normalised = w.normalised + worker * t * c
             normalise(w.stream, rows: t, with: layer.norm1, into: normalised)
-            apply(layer.queryKeyValue, to: normalised, rows: t, into: w.qkv, accumulate: false,
+            layer.queryKeyValue.apply(to: normalised, rows: t, into: w.qkv, accumulate: false,
                   share: worker, of: workers)
         }
         Attention.run(qkv: w.qkv, tokens: t, width: c, heads: g.heads, workers: workers,
                       scratch: w.scores, into: w.attended)
         Parallel.run(workers: workers) { worker in
-            apply(layer.outputDense, to: w.attended, rows: t, into: w.stream, accumulate: true,
+            layer.outputDense.apply(to: w.attended, rows: t, into: w.stream, accumulate: true,
                   share: worker, of: workers)
         }
         Parallel.run(workers: workers) { worker in
             let normalised = w.normalised + worker * t * c
             normalise(w.stream, rows: t, with: layer.norm2, into: normalised)
-            let columns = apply(layer.fc1, to: normalised, rows: t, into: w.hidden, accumulate: false,
+            let columns = layer.fc1.apply(to: normalised, rows: t, into: w.hidden, accumulate: false,
                                 share: worker, of: workers)
             for row in 0..<t {
                 Kernels.gelu(w.hidden + row * m + columns.lowerBound, count: columns.count)
             }
         }
         Parallel.run(workers: workers) { worker in
-            apply(layer.fc2, to: w.hidden, rows: t, into: w.stream, accumulate: true,
+            layer.fc2.apply(to: w.hidden, rows: t, into: w.stream, accumulate: true,
                   share: worker, of: workers)
         }
     }
 
     private func normalise(_ x: UnsafePointer<Float>, rows: Int, with norm: LayerNorm,
                            into y: UnsafeMutablePointer<Float>) {
-        norm.weight.withUnsafeBufferPointer { weight in
-            norm.bias.withUnsafeBufferPointer { bias in
-                Kernels.layerNorm(x, rows: rows, columns: weight.count, weight: weight.baseAddress!,
-                                  bias: bias.baseAddress!, eps: config.layerNormEps, into: y)
-            }
-        }
-    }
-
-    /// The worker's share of y (+)= x · Wᵀ + b: output columns in multiples of 16 (a vector
-    /// register of the widest kernels); returns the columns it wrote.
-    @discardableResult
-    private func apply(_ linear: Linear, to x: UnsafePointer<Float>, rows: Int,
-                       into y: UnsafeMutablePointer<Float>, accumulate: Bool,
-                       share worker: Int, of workers: Int) -> Range<Int> {
-        let out = linear.outFeatures
-        let units = Parallel.share(of: (out + 15) / 16, worker: worker, workers: workers)
-        let columns = min(units.lowerBound * 16, out)..<min(units.upperBound * 16, out)
-        if columns.isEmpty { return columns }
-        linear.weight.withUnsafeBufferPointer { weight in
-            linear.bias.withUnsafeBufferPointer { bias in
-                GEMM.linear(x, rows: rows, inFeatures: linear.inFeatures,
-                            weight: weight.baseAddress! + columns.lowerBound * linear.inFeatures,
-                            bias: bias.baseAddress! + columns.lowerBound, outFeatures: columns.count,
-                            into: y + columns.lowerBound, ldy: out, accumulate: accumulate)
-            }
-        }
-        return columns
+        norm.apply(x, rows: rows, eps: config.layerNormEps, into: y)
     }
 
     /// The patch rows of the stream as [gh, gw, C], optionally through a LayerNorm.

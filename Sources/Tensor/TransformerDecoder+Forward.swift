@@ -29,9 +29,9 @@ extension TransformerDecoder {
                 // Both memories' keys and values before either stream changes.
                 for stream in [s, t] {
                     Parallel.run(workers: workers) { worker in
-                        project(layer.multiheadAttn.inProj, features: width..<(3 * width), stream.x,
-                                rows: stream.tokens, into: stream.keyValue, accumulate: false,
-                                share: worker, of: workers)
+                        layer.multiheadAttn.inProj.apply(features: width..<(3 * width), to: stream.x,
+                                                         rows: stream.tokens, into: stream.keyValue,
+                                                         accumulate: false, share: worker, of: workers)
                     }
                 }
                 decode(s, memory: t, layer, workspace)
@@ -57,8 +57,7 @@ extension TransformerDecoder {
         let (n, c, f) = (x.tokens, width, config.feedForward)
         let workers = w.sizes.workers
         Parallel.run(workers: workers) { worker in
-            project(layer.selfAttn.inProj, features: 0..<(3 * c), x.x, rows: n, into: x.qkv,
-                    accumulate: false, share: worker, of: workers)
+            layer.selfAttn.inProj.apply(to: x.x, rows: n, into: x.qkv, accumulate: false, share: worker, of: workers)
         }
         Attention.run(qkv: x.qkv, tokens: n, width: c, heads: config.heads, workers: workers,
                       scratch: w.scores, into: x.attended)
@@ -66,8 +65,8 @@ extension TransformerDecoder {
 
         // The queries [n, C] go where the fused QKV was: it is spent.
         Parallel.run(workers: workers) { worker in
-            project(layer.multiheadAttn.inProj, features: 0..<c, x.x, rows: n, into: x.qkv,
-                    accumulate: false, share: worker, of: workers)
+            layer.multiheadAttn.inProj.apply(features: 0..<c, to: x.x, rows: n, into: x.qkv,
+                                             accumulate: false, share: worker, of: workers)
         }
         Attention.run(query: x.qkv, queryStride: c, queries: n,
                       key: memory.keyValue, value: memory.keyValue + c, keyValueStride: 2 * c,
@@ -76,8 +75,8 @@ extension TransformerDecoder {
         residual(layer.multiheadAttn.outProj, x.attended, into: x, norm: layer.norm2, workers: workers)
 
         Parallel.run(workers: workers) { worker in
-            let columns = project(layer.linear1, features: 0..<f, x.x, rows: n, into: x.hidden,
-                                  accumulate: false, share: worker, of: workers)
+            let columns = layer.linear1.apply(to: x.x, rows: n, into: x.hidden, accumulate: false,
+                                              share: worker, of: workers)
             for row in 0..<n { activate(x.hidden + row * f + columns.lowerBound, count: columns.count) }
         }
         residual(layer.linear2, x.hidden, into: x, norm: layer.norm3, workers: workers)
@@ -88,19 +87,13 @@ extension TransformerDecoder {
                           norm: LayerNorm, workers: Int) {
         let input = UnsafeSendable(input)
         Parallel.run(workers: workers) { worker in
-            project(linear, features: 0..<width, input.pointer, rows: x.tokens, into: x.x,
-                    accumulate: true, share: worker, of: workers)
+            linear.apply(to: input.pointer, rows: x.tokens, into: x.x, accumulate: true, share: worker, of: workers)
         }
         Parallel.run(workers: workers) { worker in
             let rows = Parallel.share(of: x.tokens, worker: worker, workers: workers)
             if rows.isEmpty { return }
             let stream = x.x + rows.lowerBound * width
-            norm.weight.withUnsafeBufferPointer { weight in
-                norm.bias.withUnsafeBufferPointer { bias in
-                    Kernels.layerNorm(stream, rows: rows.count, columns: width, weight: weight.baseAddress!,
-                                      bias: bias.baseAddress!, eps: config.layerNormEps, into: stream)
-                }
-            }
+            norm.apply(stream, rows: rows.count, eps: config.layerNormEps, into: stream)
         }
     }
 
@@ -109,29 +102,6 @@ extension TransformerDecoder {
         case .relu: for j in 0..<count { x[j] = max(x[j], 0) }
         case .gelu: Kernels.gelu(x, count: count)
         }
-    }
-
-    /// The worker's share of y (+)= x · W[features]ᵀ + b[features], y [rows, features.count]:
-    /// output columns in multiples of 16 (a vector register of the widest kernels), so that
-    /// each worker packs only its share of the weights; returns the columns of y it wrote.
-    @discardableResult
-    private func project(_ linear: Linear, features: Range<Int>, _ x: UnsafePointer<Float>, rows: Int,
-                         into y: UnsafeMutablePointer<Float>, accumulate: Bool,
-                         share worker: Int, of workers: Int) -> Range<Int> {
-        let out = features.count
-        let units = Parallel.share(of: (out + 15) / 16, worker: worker, workers: workers)
-        let columns = min(units.lowerBound * 16, out)..<min(units.upperBound * 16, out)
-        if columns.isEmpty { return columns }
-        let first = features.lowerBound + columns.lowerBound
-        linear.weight.withUnsafeBufferPointer { weight in
-            linear.bias.withUnsafeBufferPointer { bias in
-                GEMM.linear(x, rows: rows, inFeatures: linear.inFeatures,
-                            weight: weight.baseAddress! + first * linear.inFeatures,
-                            bias: bias.baseAddress! + first, outFeatures: columns.count,
-                            into: y + columns.lowerBound, ldy: out, accumulate: accumulate)
-            }
-        }
-        return columns
     }
 
     /// A read-only buffer handed to the workers of one product.
