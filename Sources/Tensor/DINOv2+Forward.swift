@@ -21,7 +21,7 @@ extension DINOv2 {
         }
         let geometry = Geometry(config: config, height: input.shape[1], width: input.shape[2])
         let workers = max(1, min(workers ?? BLASThreads.current, geometry.tokens))
-        let workspace = workspaces.take(geometry: geometry, workers: workers)
+        let workspace = workspaces.take(Workspace.Sizes(geometry: geometry, workers: workers))
         defer { workspaces.give(workspace) }
         return BLASThreads.singleThreaded {
             run(input, geometry, workspace, requested: requested, lastBlock: lastBlock)
@@ -67,14 +67,23 @@ extension DINOv2 {
 
     /// Buffers of one forward, allocated once and reused by every block. Workers share it
     /// but write disjoint rows (or heads' columns), hence the unchecked Sendable.
-    final class Workspace: @unchecked Sendable {
-        let stream, normalised, qkv, attended, hidden, scores: UnsafeMutablePointer<Float>
-        let workers: Int
-        let tokens: Int
+    final class Workspace: ReusableWorkspace, @unchecked Sendable {
+        /// The buffers depend on the token count and the workers (the widths are the model's).
+        struct Sizes: Equatable, Sendable {
+            let geometry: Geometry
+            let workers: Int
+            static func == (a: Sizes, b: Sizes) -> Bool {
+                a.geometry.tokens == b.geometry.tokens && a.workers == b.workers
+            }
+        }
 
-        init(geometry g: Geometry, workers: Int) {
-            self.workers = workers
-            self.tokens = g.tokens
+        let sizes: Sizes
+        let stream, normalised, qkv, attended, hidden, scores: UnsafeMutablePointer<Float>
+        var workers: Int { sizes.workers }
+
+        init(_ sizes: Sizes) {
+            self.sizes = sizes
+            let (g, workers) = (sizes.geometry, sizes.workers)
             stream = .allocate(capacity: g.tokens * g.width)
             normalised = .allocate(capacity: workers * g.tokens * g.width)
             qkv = .allocate(capacity: g.tokens * 3 * g.width)

@@ -43,7 +43,7 @@ public struct DINOv2: Sendable {
     public let layers: [Layer]
     public let layernorm: LayerNorm
     /// The last forward's buffers, kept for the next forward of the same size.
-    let workspaces = WorkspaceCache()
+    let workspaces = WorkspaceCache<Workspace>()
 
     /// Loads `config`'s tensors from a safetensors file; every tensor's shape is checked.
     public static func load(config: ViTConfig, weightsPath: String) throws(ModelError) -> DINOv2 {
@@ -58,22 +58,10 @@ public struct DINOv2: Sendable {
     init(config: ViTConfig, file: SafeTensorsFile) throws(SafeTensorsError) {
         let c = config.hiddenSize
         let p = config.patchSize
-        func read(_ name: String, _ shape: [Int]) throws(SafeTensorsError) -> [Float] {
-            try file.tensor(name, shape: shape).storage
-        }
-        func norm(_ prefix: String) throws(SafeTensorsError) -> LayerNorm {
-            LayerNorm(weight: try read(prefix + ".weight", [c]), bias: try read(prefix + ".bias", [c]))
-        }
+        func read(_ name: String, _ shape: [Int]) throws(SafeTensorsError) -> [Float] { try file.floats(name, shape) }
+        func norm(_ prefix: String) throws(SafeTensorsError) -> LayerNorm { try file.layerNorm(prefix, width: c) }
         func linear(_ prefix: String, out: Int, in inFeatures: Int, scale: [Float]? = nil) throws(SafeTensorsError) -> Linear {
-            var weight = try read(prefix + ".weight", [out, inFeatures])
-            var bias = try read(prefix + ".bias", [out])
-            if let scale {
-                for row in 0..<out {
-                    bias[row] *= scale[row]
-                    for column in 0..<inFeatures { weight[row * inFeatures + column] *= scale[row] }
-                }
-            }
-            return Linear(weight: weight, bias: bias, outFeatures: out, inFeatures: inFeatures)
+            try file.linear(prefix, out: out, in: inFeatures).scaled(by: scale)
         }
 
         let grid = config.positionGrid

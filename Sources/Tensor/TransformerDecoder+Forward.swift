@@ -112,8 +112,8 @@ extension TransformerDecoder {
 
     /// Buffers of one forward, carved from one allocation and reused by every layer. Workers
     /// share it but write disjoint columns or rows, hence the unchecked Sendable.
-    final class Workspace: @unchecked Sendable {
-        struct Sizes: Equatable {
+    final class Workspace: ReusableWorkspace, @unchecked Sendable {
+        struct Sizes: Equatable, Sendable {
             let width: Int, feedForward: Int, sourceTokens: Int, targetTokens: Int, workers: Int
         }
 

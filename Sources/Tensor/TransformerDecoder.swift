@@ -1,6 +1,5 @@
 // DPCL's transformer decoder: COTR-style post-norm blocks in the hierarchy of PyTorch
 // nn.TransformerDecoderLayer's tensor names (decoder.layers.N.*), loaded from safetensors.
-import Synchronization
 
 public struct TransformerDecoder: Sendable {
     public typealias Linear = DINOv2.Linear
@@ -30,7 +29,7 @@ public struct TransformerDecoder: Sendable {
     public let width: Int
     public let layers: [Layer]
     /// The last forward's buffers, kept for the next forward of the same sizes.
-    let workspaces = Workspaces()
+    let workspaces = WorkspaceCache<Workspace>()
 
     /// Loads `config.layers` layers for patch tokens of `width` channels from a safetensors
     /// file; the config is validated and every tensor's shape is checked. Further tensors of
@@ -47,21 +46,13 @@ public struct TransformerDecoder: Sendable {
 
     init(config: DecoderConfig, width c: Int, file: SafeTensorsFile) throws(SafeTensorsError) {
         let f = config.feedForward
-        func read(_ name: String, _ shape: [Int]) throws(SafeTensorsError) -> [Float] {
-            try file.tensor(name, shape: shape).storage
-        }
-        func norm(_ prefix: String) throws(SafeTensorsError) -> LayerNorm {
-            LayerNorm(weight: try read(prefix + ".weight", [c]), bias: try read(prefix + ".bias", [c]))
-        }
+        func norm(_ prefix: String) throws(SafeTensorsError) -> LayerNorm { try file.layerNorm(prefix, width: c) }
         func linear(_ prefix: String, out: Int, in inFeatures: Int) throws(SafeTensorsError) -> Linear {
-            Linear(weight: try read(prefix + ".weight", [out, inFeatures]), bias: try read(prefix + ".bias", [out]),
-                   outFeatures: out, inFeatures: inFeatures)
+            try file.linear(prefix, out: out, in: inFeatures)
         }
         func attention(_ prefix: String) throws(SafeTensorsError) -> MultiheadAttention {
             MultiheadAttention(
-                inProj: Linear(weight: try read(prefix + ".in_proj_weight", [3 * c, c]),
-                               bias: try read(prefix + ".in_proj_bias", [3 * c]),
-                               outFeatures: 3 * c, inFeatures: c),
+                inProj: try file.linear(prefix, out: 3 * c, in: c, weight: prefix + ".in_proj_weight", bias: prefix + ".in_proj_bias"),
                 outProj: try linear(prefix + ".out_proj", out: c, in: c))
         }
 
@@ -93,25 +84,5 @@ public struct TransformerDecoder: Sendable {
         }
         let (s, t) = (Double(sourceTokens), Double(targetTokens))
         return Double(config.layers) * (stream(s, memory: t) + stream(t, memory: s))
-    }
-
-    /// Keeps one forward's buffers for the next forward of the same sizes, as the backbone's
-    /// WorkspaceCache does: fresh buffers of tens of megabytes would cost page faults and
-    /// zeroing on every pair.
-    final class Workspaces: Sendable {
-        private let idle = Mutex<Workspace?>(nil)
-
-        func take(_ sizes: Workspace.Sizes) -> Workspace {
-            let kept = idle.withLock { kept -> Workspace? in
-                guard let workspace = kept, workspace.sizes == sizes else { return nil }
-                kept = nil
-                return workspace
-            }
-            return kept ?? Workspace(sizes)
-        }
-
-        func give(_ workspace: Workspace) {
-            idle.withLock { $0 = workspace }
-        }
     }
 }

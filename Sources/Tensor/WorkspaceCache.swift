@@ -1,23 +1,29 @@
-// Keeps one forward's buffers for the next forward of the same input size: fresh buffers of
-// tens of megabytes would cost page faults and zeroing on every forward.
+// Keeps one forward's buffers for the next forward of the same sizes: fresh buffers of tens
+// of megabytes would cost page faults and zeroing on every forward. The backbone and the
+// decoder each keep one.
 import Synchronization
 
-final class WorkspaceCache: Sendable {
-    private let idle = Mutex<DINOv2.Workspace?>(nil)
+/// Buffers of one forward, made for `Sizes` and reusable for equal sizes.
+protocol ReusableWorkspace: AnyObject, Sendable {
+    associatedtype Sizes: Equatable
+    var sizes: Sizes { get }
+    init(_ sizes: Sizes)
+}
+
+final class WorkspaceCache<Workspace: ReusableWorkspace>: Sendable {
+    private let idle = Mutex<Workspace?>(nil)
 
     /// The kept buffers when they fit, else new ones (concurrent forwards each get their own).
-    func take(geometry: DINOv2.Geometry, workers: Int) -> DINOv2.Workspace {
-        let kept = idle.withLock { kept -> DINOv2.Workspace? in
-            guard let workspace = kept, workspace.tokens == geometry.tokens, workspace.workers == workers else {
-                return nil
-            }
+    func take(_ sizes: Workspace.Sizes) -> Workspace {
+        let kept = idle.withLock { kept -> Workspace? in
+            guard let workspace = kept, workspace.sizes == sizes else { return nil }
             kept = nil
             return workspace
         }
-        return kept ?? DINOv2.Workspace(geometry: geometry, workers: workers)
+        return kept ?? Workspace(sizes)
     }
 
-    func give(_ workspace: DINOv2.Workspace) {
+    func give(_ workspace: Workspace) {
         idle.withLock { $0 = workspace }
     }
 }
