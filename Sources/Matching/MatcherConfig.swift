@@ -1,6 +1,5 @@
 // Every constant of the matching pipeline, decoded from the `matcher` object of a model
 // config (Config/models/*.json), so that a reader changes one number in one file.
-import Foundation
 
 public struct MatcherConfig: Codable, Sendable, Equatable {
     /// Long side of the backbone input in pixels (aspect kept, both sides rounded to
@@ -114,25 +113,6 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case longSide = "long_side", layer, sampleInsideInstance = "sample_inside_instance", keypointPrototypes = "keypoint_prototypes", foreground, heatmap, peaks, refinement, segmentation, extras
         case closedLoop = "closed_loop", featureCacheMB = "feature_cache_mb"
-    }
-
-    /// Reads the `matcher` object of a model config file; every key is required, so no
-    /// constant hides in code.
-    public static func load(from path: String) throws(MatcherConfigError) -> MatcherConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path: path, reason: "no such file or not readable")
-        }
-        struct Envelope: Decodable { var matcher: MatcherConfig }
-        let config: MatcherConfig
-        do {
-            config = try JSONDecoder().decode(Envelope.self, from: data).matcher
-        } catch let error as DecodingError {
-            throw .unreadable(path: path, reason: ConfigDecoding.describe(error))
-        } catch {
-            throw .unreadable(path: path, reason: "\(error)")
-        }
-        if let problem = config.problem(patchSize: 1) { throw .invalid(path: path, problem: problem) }
-        return config
     }
 
     /// Allowed values of the settings a request may override (`MatchOptions`).

@@ -38,6 +38,11 @@ public struct ViTConfig: Codable, Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .configUnreadable(path: path, reason: "no such file or not readable")
         }
+        return try decode(data, path: path)
+    }
+
+    /// The config in a model file already read (`path` names it in errors).
+    public static func decode(_ data: Data, path: String) throws(ModelError) -> ViTConfig {
         let config: ViTConfig
         do {
             config = try JSONDecoder().decode(ViTConfig.self, from: data)
