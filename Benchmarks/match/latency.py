@@ -1,6 +1,6 @@
-"""Drives Benchmarks/match.sh: forward times per input size up to the matcher's layer (dpcl bench
-backbone), then every dev pair through POST /v1/match with curl, uncached and with a cached
-source; prints the table and the ratios. Rounds alternate the two measurements so background load hits both."""
+"""Drives Benchmarks/match.sh: every dev pair through POST /v1/match with curl, uncached and with a
+cached source, then the forward time up to the matcher's layer (dpcl bench backbone) at every
+input size the service's answers name; prints the table and the ratios. Rounds alternate the two measurements so background load hits both."""
 import argparse
 import glob
 import json
@@ -9,12 +9,6 @@ import statistics
 import subprocess
 
 from PIL import Image
-
-
-def geometry(width, height, long_side, patch=14):
-    scale = long_side / max(width, height)
-    side = lambda n: max(1, round(n * scale / patch)) * patch  # noqa: E731
-    return side(width), side(height)
 
 
 def forward_ms(dpcl, width, height, layer, iterations):
@@ -34,15 +28,19 @@ def unique_png(path, work, tag):
     return out
 
 
-def post(port, source, target, annotations):
-    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
+def post(port, source, target, annotations, answer):
+    """Milliseconds of one POST /v1/match, and the input sizes (width, height) the service
+    chose for the source and the target, from its answer."""
+    out = subprocess.run(["curl", "-s", "-o", answer, "-w", "%{http_code} %{time_total}",
                           "-F", f"source=@{source}", "-F", f"target=@{target}",
                           "-F", f"annotations=@{annotations};type=application/json",
                           f"http://127.0.0.1:{port}/v1/match"], check=True, capture_output=True, text=True).stdout
     status, seconds = out.split()
     if status != "200":
         raise SystemExit(f"POST /v1/match answered {status}")
-    return float(seconds) * 1000
+    body = json.load(open(answer))
+    sizes = tuple((body[side]["input_width"], body[side]["input_height"]) for side in ("source", "target"))
+    return float(seconds) * 1000, sizes
 
 
 def main():
@@ -53,7 +51,7 @@ def main():
     parser.add_argument("--forwards", type=int, default=7)
     args = parser.parse_args()
 
-    matcher = json.load(open("Config/models/dinov2-small.json"))["matcher"]
+    layer = json.load(open("Config/models/dinov2-small.json"))["matcher"]["layer"]
     pairs = []
     for split_file in sorted(glob.glob(os.path.join(args.shared, "data", "*", "pairs.json"))):
         folder = os.path.dirname(split_file)
@@ -68,28 +66,29 @@ def main():
                        "instances": instances}, open(annotations, "w"))
             source, target = images[pair["source"]], images[pair["target"]]
             pairs.append(dict(id=os.path.basename(folder) + "/" + pair["id"], annotations=annotations,
-                              source=os.path.join(folder, source["file"]), target=os.path.join(folder, target["file"]),
-                              source_size=geometry(source["width"], source["height"], matcher["long_side"]),
-                              target_size=geometry(target["width"], target["height"], matcher["long_side"])))
+                              source=os.path.join(folder, source["file"]), target=os.path.join(folder, target["file"])))
 
-    sizes = sorted({p["source_size"] for p in pairs} | {p["target_size"] for p in pairs})
-    forward = {size: [] for size in sizes}
+    forward = {}
     uncached, cached = {p["id"]: [] for p in pairs}, {p["id"]: [] for p in pairs}
+    answer = os.path.join(args.work, "answer.json")
     tag = 0
     for _ in range(args.rounds):
-        for size in sizes:
-            forward[size].append(forward_ms(args.dpcl, size[0], size[1], matcher["layer"], args.forwards))
         for pair in pairs:
             # Uncached: a fresh source and a fresh target.
             tag += 1
             source = unique_png(pair["source"], args.work, tag)
             tag += 1
             target = unique_png(pair["target"], args.work, tag)
-            uncached[pair["id"]].append(post(args.port, source, target, pair["annotations"]))
+            milliseconds, (pair["source_size"], pair["target_size"]) = post(args.port, source, target,
+                                                                            pair["annotations"], answer)
+            uncached[pair["id"]].append(milliseconds)
             # Cached source: the same source again, a fresh target.
             tag += 1
             target = unique_png(pair["target"], args.work, tag)
-            cached[pair["id"]].append(post(args.port, source, target, pair["annotations"]))
+            cached[pair["id"]].append(post(args.port, source, target, pair["annotations"], answer)[0])
+        # The forward at every input size the service used, timed in the same round.
+        for size in sorted({p["source_size"] for p in pairs} | {p["target_size"] for p in pairs}):
+            forward.setdefault(size, []).append(forward_ms(args.dpcl, size[0], size[1], layer, args.forwards))
 
     forward_median = {size: statistics.median(times) for size, times in forward.items()}
     rows, pair_ratio, cached_ratio = [], [], []
@@ -104,7 +103,7 @@ def main():
         print(f"{pid:40} {u:12.1f} {c:14.1f} {one:11.1f}")
     all_forwards = [t for times in forward.values() for t in times]
     print()
-    print("forward medians by input size: " + ", ".join(f"{w}x{h} {forward_median[(w, h)]:.1f} ms" for w, h in sizes))
+    print("forward medians by input size: " + ", ".join(f"{w}x{h} {forward_median[(w, h)]:.1f} ms" for w, h in sorted(forward)))
     print(f"median pair time, uncached:      {statistics.median([r[1] for r in rows]):.1f} ms")
     print(f"median pair time, cached source: {statistics.median([r[2] for r in rows]):.1f} ms")
     print(f"median forward (all sizes):      {statistics.median(all_forwards):.1f} ms")

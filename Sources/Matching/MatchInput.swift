@@ -152,6 +152,7 @@ public enum MatchInputError: Error, Sendable, Equatable, CustomStringConvertible
     case badKeypoint(instance: Int, keypoint: Int, problem: String)
     case unknownMaskID(id: Int, known: [Int])
     case mask(instance: Int, problem: String)
+    case box(instance: Int, problem: String)
     case option(name: String, problem: String)
 
     public var description: String {
@@ -172,6 +173,8 @@ public enum MatchInputError: Error, Sendable, Equatable, CustomStringConvertible
             "keypoint \(keypoint) of source instance \(instance): \(problem)"
         case .unknownMaskID(let id, let known):
             "source_masks holds id \(id), which annotations do not list (instances: \(known.map(String.init).joined(separator: ", ")))"
+        case .box(let instance, let problem):
+            "bbox of source instance \(instance): \(problem)"
         case .mask(let instance, let problem):
             "segmentation of source instance \(instance): \(problem)"
         case .option(let name, let problem):

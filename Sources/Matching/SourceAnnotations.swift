@@ -67,7 +67,7 @@ public struct SourceAnnotations: Decodable, Sendable {
             var box: BoundingBox?
             if let bbox = instance.bbox {
                 guard bbox.count == 4, bbox.allSatisfy(\.isFinite), bbox[2] >= 0, bbox[3] >= 0 else {
-                    throw .mask(instance: instance.id, problem: "bbox must be [x, y, width, height] with finite values")
+                    throw .box(instance: instance.id, problem: "must be [x, y, width, height], finite, width and height not negative")
                 }
                 box = BoundingBox(x: bbox[0], y: bbox[1], width: bbox[2], height: bbox[3])
             }
