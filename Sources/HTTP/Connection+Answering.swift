@@ -86,7 +86,7 @@ extension Connection {
                 }
             },
             // Asked from other threads only (an inference worker), never from the loop.
-            gone: { [self] in loop.queue.sync { peerClosed || phase == .closed } })
+            gone: { [self] in loop.queue.sync { isPeerGone() } })
         let handler = route.handler
         let accepted = context.executor.trySubmit {
             switch handler {

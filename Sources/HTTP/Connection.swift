@@ -132,6 +132,17 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Whether the client has gone, asked from another thread through the loop's queue. The
+    /// socket is peeked too: the loop may not have read the client's FIN yet (it left a
+    /// moment ago), and a client that has gone must not cost a job.
+    func isPeerGone() -> Bool {
+        if peerClosed || phase == .closed { return true }
+        var byte: UInt8 = 0
+        let peeked = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) { onPeerClosed() }
+        return peerClosed || phase == .closed
+    }
+
     func suspendRead() {
         guard !readSuspended, phase != .closed else { return }
         readSuspended = true
