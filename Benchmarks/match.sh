@@ -2,8 +2,9 @@
 # Latency of POST /v1/match through curl over the dev pairs at default settings, against
 # the backbone's forward time at each image's input size measured in the same run: a pair
 # should cost at most 2.4 forwards (two forwards plus 20% for the rest), and at most 1.3
-# when the source's features are cached. Targets are made unique per request (one pixel
-# changed, saved as PNG) so that only the source can come from the cache.
+# when the source's features are cached. Images are made unique per request (a few pixels
+# marked, saved as JPEG like the dev images) so that only a repeated source can come from
+# the cache.
 # Environment: ROUNDS (default 3), FORWARDS (timed forwards per input size, default 7).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -18,13 +18,15 @@ def forward_ms(dpcl, width, height, layer, iterations):
     return json.loads(out)["median_ms"]
 
 
-def unique_png(path, work, tag):
-    """The image with its first pixel changed and saved losslessly: new pixels, no cache hit."""
+def unique_jpeg(path, work, tag):
+    """The image as a JPEG (as the dev images are) with the tag's 12 bits drawn in its top
+    left corner as black and white 4 × 4 squares: its decoded pixels differ from every other
+    request's, so there is no cache hit (a changed pixel or two may not survive JPEG)."""
     image = Image.open(path).convert("RGB")
-    r, g, b = image.getpixel((0, 0))
-    image.putpixel((0, 0), ((r + 1 + tag) % 256, g, b))
-    out = os.path.join(work, f"unique-{tag}.png")
-    image.save(out)
+    for bit in range(12):
+        image.paste((255, 255, 255) if tag >> bit & 1 else (0, 0, 0), (4 * bit, 0, 4 * bit + 4, 4))
+    out = os.path.join(work, f"unique-{tag}.jpg")
+    image.save(out, quality=95)
     return out
 
 
@@ -76,15 +78,15 @@ def main():
         for pair in pairs:
             # Uncached: a fresh source and a fresh target.
             tag += 1
-            source = unique_png(pair["source"], args.work, tag)
+            source = unique_jpeg(pair["source"], args.work, tag)
             tag += 1
-            target = unique_png(pair["target"], args.work, tag)
+            target = unique_jpeg(pair["target"], args.work, tag)
             milliseconds, (pair["source_size"], pair["target_size"]) = post(args.port, source, target,
                                                                             pair["annotations"], answer)
             uncached[pair["id"]].append(milliseconds)
             # Cached source: the same source again, a fresh target.
             tag += 1
-            target = unique_png(pair["target"], args.work, tag)
+            target = unique_jpeg(pair["target"], args.work, tag)
             cached[pair["id"]].append(post(args.port, source, target, pair["annotations"], answer)[0])
         # The forward at every input size the service used, timed in the same round.
         for size in sorted({p["source_size"] for p in pairs} | {p["target_size"] for p in pairs}):

@@ -8,48 +8,63 @@ struct GuidedFilter {
     let width: Int, height: Int
     let channels: Int
     let radius: Int
-    /// The guide's planes (values in 0...1) and their box means.
-    let planes: [[Float]]
-    private let means: [[Float]]
-    /// Per pixel: 1 / (variance + ε) for a grey guide; the inverse of the regularised 3 × 3
-    /// covariance (rr, rg, rb, gg, gb, bb) for a colour guide.
-    private let inverse: [[Float]]
+    /// The guide's planes (values in 0...1), one after another, and their box means.
+    let planes: [Float]
+    private let means: [Float]
+    /// Per pixel, one plane each: 1 / (variance + ε) for a grey guide; the inverse of the
+    /// regularised 3 × 3 covariance (rr, rg, rb, gg, gb, bb) for a colour guide.
+    private let inverse: [Float]
 
     /// `guide`: `channels` (1 or 3) interleaved values per pixel, in 0...1.
     init(guide: [Float], channels: Int, width: Int, height: Int, radius: Int, epsilon: Float) {
         let r = max(1, radius)
         let count = width * height
-        let planes = (0..<channels).map { channel in (0..<count).map { guide[channels * $0 + channel] } }
-        let means = planes.map { BoxFilter.mean($0, width: width, height: height, radius: r) }
-        func boxProduct(_ i: Int, _ j: Int) -> [Float] {
-            var product = [Float](repeating: 0, count: count)
-            for index in 0..<count { product[index] = planes[i][index] * planes[j][index] }
-            return BoxFilter.mean(product, width: width, height: height, radius: r)
+        var planes = [Float](repeating: 0, count: channels * count)
+        for index in 0..<count {
+            for channel in 0..<channels { planes[channel * count + index] = guide[channels * index + channel] }
         }
-        var inverse: [[Float]]
-        if channels == 1 {
-            let squares = boxProduct(0, 0)
-            inverse = [(0..<count).map { 1 / (squares[$0] - means[0][$0] * means[0][$0] + epsilon) }]
-        } else {
-            let pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
-            let products = pairs.map { boxProduct($0.0, $0.1) }
-            inverse = [[Float]](repeating: [Float](repeating: 0, count: count), count: 6)
-            for index in 0..<count {
-                func covariance(_ k: Int) -> Float {
-                    let (i, j) = pairs[k]
-                    return products[k][index] - means[i][index] * means[j][index] + (i == j ? epsilon : 0)
+        var means = [Float](repeating: 0, count: channels * count)
+        BoxFilter.mean(planes, into: &means, planes: channels, width: width, height: height, radius: r)
+        // The box means of the products of plane pairs: (0, 0) for grey; the six of a
+        // symmetric 3 × 3 for colour.
+        let pairs = channels == 1 ? [(0, 0)] : [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+        var products = [Float](repeating: 0, count: pairs.count * count)
+        planes.withUnsafeBufferPointer { planes in
+            products.withUnsafeMutableBufferPointer { products in
+                for (k, (i, j)) in pairs.enumerated() {
+                    for index in 0..<count { products[k * count + index] = planes[i * count + index] * planes[j * count + index] }
                 }
-                let (a, b, c, d, e, f) = (covariance(0), covariance(1), covariance(2), covariance(3), covariance(4), covariance(5))
-                // The inverse of [[a b c] [b d e] [c e f]] by cofactors.
-                let (ia, ib, ic) = (d * f - e * e, c * e - b * f, b * e - c * d)
-                let determinant = a * ia + b * ib + c * ic
-                let scale = determinant != 0 ? 1 / determinant : 0
-                inverse[0][index] = ia * scale
-                inverse[1][index] = ib * scale
-                inverse[2][index] = ic * scale
-                inverse[3][index] = (a * f - c * c) * scale
-                inverse[4][index] = (b * c - a * e) * scale
-                inverse[5][index] = (a * d - b * b) * scale
+            }
+        }
+        BoxFilter.mean(products, into: &products, planes: pairs.count, width: width, height: height, radius: r)
+        var inverse = [Float](repeating: 0, count: pairs.count * count)
+        means.withUnsafeBufferPointer { m in
+            products.withUnsafeBufferPointer { p in
+                inverse.withUnsafeMutableBufferPointer { inverse in
+                    if channels == 1 {
+                        for index in 0..<count { inverse[index] = 1 / (p[index] - m[index] * m[index] + epsilon) }
+                        return
+                    }
+                    for index in 0..<count {
+                        let (m0, m1, m2) = (m[index], m[count + index], m[2 * count + index])
+                        let a = p[index] - m0 * m0 + epsilon
+                        let b = p[count + index] - m0 * m1
+                        let c = p[2 * count + index] - m0 * m2
+                        let d = p[3 * count + index] - m1 * m1 + epsilon
+                        let e = p[4 * count + index] - m1 * m2
+                        let f = p[5 * count + index] - m2 * m2 + epsilon
+                        // The inverse of [[a b c] [b d e] [c e f]] by cofactors.
+                        let (ia, ib, ic) = (d * f - e * e, c * e - b * f, b * e - c * d)
+                        let determinant = a * ia + b * ib + c * ic
+                        let scale = determinant != 0 ? 1 / determinant : 0
+                        inverse[index] = ia * scale
+                        inverse[count + index] = ib * scale
+                        inverse[2 * count + index] = ic * scale
+                        inverse[3 * count + index] = (a * f - c * c) * scale
+                        inverse[4 * count + index] = (b * c - a * e) * scale
+                        inverse[5 * count + index] = (a * d - b * b) * scale
+                    }
+                }
             }
         }
         self.width = width
@@ -71,53 +86,76 @@ struct GuidedFilter {
 
     /// The filtered `input` over the whole image.
     func apply(_ input: [Float]) -> [Float] {
-        let (a, b) = coefficients(input, x0: 0, y0: 0, width: width, height: height)
-        var output = b
+        let count = width * height
+        let coefficients = coefficients(input, x0: 0, y0: 0, width: width, height: height)
+        var output = Array(coefficients[(channels * count)...])
         for index in output.indices {
-            for channel in 0..<channels { output[index] += a[channel][index] * planes[channel][index] }
+            for channel in 0..<channels { output[index] += coefficients[channel * count + index] * planes[channel * count + index] }
         }
         return output
     }
 
     /// The box means of the local linear model's coefficients (output = Σ a_c · guide_c + b)
     /// for `input`, which covers the window at (x0, y0) of `width` × `height` and is taken as
-    /// zero outside it.
-    func coefficients(_ input: [Float], x0: Int, y0: Int, width w: Int, height h: Int) -> (a: [[Float]], b: [Float]) {
-        let count = w * h
-        func at(_ x: Int, _ y: Int) -> Int { (y0 + y) * width + x0 + x }
-        let meanInput = BoxFilter.mean(input, width: w, height: h, radius: radius)
-        let crossMeans = (0..<channels).map { channel -> [Float] in
-            var product = [Float](repeating: 0, count: count)
-            for y in 0..<h { for x in 0..<w { product[y * w + x] = planes[channel][at(x, y)] * input[y * w + x] } }
-            return BoxFilter.mean(product, width: w, height: h, radius: radius)
-        }
-        var a = [[Float]](repeating: [Float](repeating: 0, count: count), count: channels)
-        var b = [Float](repeating: 0, count: count)
-        for y in 0..<h {
-            for x in 0..<w {
-                let local = y * w + x, global = at(x, y)
-                let p = meanInput[local]
-                if channels == 1 {
-                    let a0 = (crossMeans[0][local] - means[0][global] * p) * inverse[0][global]
-                    a[0][local] = a0
-                    b[local] = p - a0 * means[0][global]
-                } else {
-                    let v0 = crossMeans[0][local] - means[0][global] * p
-                    let v1 = crossMeans[1][local] - means[1][global] * p
-                    let v2 = crossMeans[2][local] - means[2][global] * p
-                    let (m0, m1, m2) = (inverse[0][global], inverse[1][global], inverse[2][global])
-                    let (m3, m4, m5) = (inverse[3][global], inverse[4][global], inverse[5][global])
-                    let a0 = m0 * v0 + m1 * v1 + m2 * v2
-                    let a1 = m1 * v0 + m3 * v1 + m4 * v2
-                    let a2 = m2 * v0 + m4 * v1 + m5 * v2
-                    a[0][local] = a0
-                    a[1][local] = a1
-                    a[2][local] = a2
-                    b[local] = p - a0 * means[0][global] - a1 * means[1][global] - a2 * means[2][global]
+    /// zero outside it: the planes a_0 … a_(channels−1), then b, each `width` × `height`.
+    func coefficients(_ input: [Float], x0: Int, y0: Int, width w: Int, height h: Int) -> [Float] {
+        let count = w * h, imageCount = width * height, imageWidth = width, channels = channels
+        // The input's mean, then its products with each guide plane, then their means.
+        var moments = [Float](repeating: 0, count: (channels + 1) * count)
+        moments.withUnsafeMutableBufferPointer { moments in
+            planes.withUnsafeBufferPointer { planes in
+                input.withUnsafeBufferPointer { input in
+                    for index in 0..<count { moments[index] = input[index] }
+                    for channel in 0..<channels {
+                        let plane = planes.baseAddress! + channel * imageCount, product = moments.baseAddress! + (channel + 1) * count
+                        for y in 0..<h {
+                            for x in 0..<w { product[y * w + x] = plane[(y0 + y) * imageWidth + x0 + x] * input[y * w + x] }
+                        }
+                    }
                 }
             }
         }
-        return (a.map { BoxFilter.mean($0, width: w, height: h, radius: radius) }, BoxFilter.mean(b, width: w, height: h, radius: radius))
+        BoxFilter.mean(moments, into: &moments, planes: channels + 1, width: w, height: h, radius: radius)
+        var result = [Float](repeating: 0, count: (channels + 1) * count)
+        result.withUnsafeMutableBufferPointer { out in
+            moments.withUnsafeBufferPointer { moments in
+                means.withUnsafeBufferPointer { means in
+                    inverse.withUnsafeBufferPointer { inverse in
+                        let (a0, a1, a2) = (out.baseAddress!, out.baseAddress! + count, out.baseAddress! + 2 * count)
+                        let b = out.baseAddress! + channels * count
+                        for y in 0..<h {
+                            for x in 0..<w {
+                                let local = y * w + x, global = (y0 + y) * imageWidth + x0 + x
+                                let p = moments[local]
+                                let mean0 = means[global]
+                                if channels == 1 {
+                                    let a = (moments[count + local] - mean0 * p) * inverse[global]
+                                    a0[local] = a
+                                    b[local] = p - a * mean0
+                                } else {
+                                    let (mean1, mean2) = (means[imageCount + global], means[2 * imageCount + global])
+                                    let v0 = moments[count + local] - mean0 * p
+                                    let v1 = moments[2 * count + local] - mean1 * p
+                                    let v2 = moments[3 * count + local] - mean2 * p
+                                    let (m0, m1, m2) = (inverse[global], inverse[imageCount + global], inverse[2 * imageCount + global])
+                                    let (m3, m4, m5) = (inverse[3 * imageCount + global], inverse[4 * imageCount + global],
+                                                        inverse[5 * imageCount + global])
+                                    let c0 = m0 * v0 + m1 * v1 + m2 * v2
+                                    let c1 = m1 * v0 + m3 * v1 + m4 * v2
+                                    let c2 = m2 * v0 + m4 * v1 + m5 * v2
+                                    a0[local] = c0
+                                    a1[local] = c1
+                                    a2[local] = c2
+                                    b[local] = p - c0 * mean0 - c1 * mean1 - c2 * mean2
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        BoxFilter.mean(result, into: &result, planes: channels + 1, width: w, height: h, radius: radius)
+        return result
     }
 }
 
@@ -125,37 +163,75 @@ enum BoxFilter {
     /// The mean over the (2r+1)² window clipped to the image: sliding sums along each row,
     /// then down the columns all at once (row by row, so memory is read in order).
     static func mean(_ values: [Float], width: Int, height: Int, radius: Int) -> [Float] {
-        var rows = [Float](repeating: 0, count: width * height)
-        values.withUnsafeBufferPointer { input in
-            rows.withUnsafeMutableBufferPointer { out in
-                for y in 0..<height {
-                    let line = input.baseAddress! + y * width, target = out.baseAddress! + y * width
-                    var sum: Double = 0
-                    for x in 0..<min(width, radius) { sum += Double(line[x]) }
-                    for x in 0..<width {
-                        if x + radius < width { sum += Double(line[x + radius]) }
-                        if x - radius - 1 >= 0 { sum -= Double(line[x - radius - 1]) }
-                        target[x] = Float(sum) / Float(min(width - 1, x + radius) - max(0, x - radius) + 1)
+        var result = [Float](repeating: 0, count: width * height)
+        mean(values, into: &result, planes: 1, width: width, height: height, radius: radius)
+        return result
+    }
+
+    /// The means of `planes` planes of `width` × `height` laid one after another; `result`
+    /// may be `values` itself.
+    static func mean(_ values: [Float], into result: inout [Float], planes: Int, width: Int, height: Int, radius: Int) {
+        let count = width * height
+        var rows = [Float](repeating: 0, count: count)
+        var sums = [Double](repeating: 0, count: width)
+        values.withUnsafeBufferPointer { values in
+            rows.withUnsafeMutableBufferPointer { rows in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    result.withUnsafeMutableBufferPointer { result in
+                        for plane in 0..<planes {
+                            rowPass(values.baseAddress! + plane * count, into: rows.baseAddress!, width: width, height: height, radius: radius)
+                            columnPass(UnsafePointer(rows.baseAddress!), into: result.baseAddress! + plane * count, sums: sums.baseAddress!,
+                                       width: width, height: height, radius: radius)
+                        }
                     }
                 }
             }
         }
-        var result = [Float](repeating: 0, count: width * height)
-        var sums = [Double](repeating: 0, count: width)
-        rows.withUnsafeBufferPointer { input in
-            result.withUnsafeMutableBufferPointer { out in
-                for y in 0..<min(height, radius) {
-                    for x in 0..<width { sums[x] += Double(input[y * width + x]) }
-                }
-                for y in 0..<height {
-                    if y + radius < height { for x in 0..<width { sums[x] += Double(input[(y + radius) * width + x]) } }
-                    if y - radius - 1 >= 0 { for x in 0..<width { sums[x] -= Double(input[(y - radius - 1) * width + x]) } }
-                    let size = Float(min(height - 1, y + radius) - max(0, y - radius) + 1)
-                    for x in 0..<width { out[y * width + x] = Float(sums[x]) / size }
-                }
+    }
+
+    /// Four rows at a time, each in its own lane: the running sums are four independent
+    /// chains of additions instead of one (the same additions, in the same order, per row).
+    private static func rowPass(_ input: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, width: Int, height: Int, radius: Int) {
+        var y = 0
+        while y + 4 <= height {
+            let lines = (input + y * width, input + (y + 1) * width, input + (y + 2) * width, input + (y + 3) * width)
+            @inline(__always) func column(_ x: Int) -> SIMD4<Double> {
+                SIMD4(Double(lines.0[x]), Double(lines.1[x]), Double(lines.2[x]), Double(lines.3[x]))
+            }
+            var sum = SIMD4<Double>(repeating: 0)
+            for x in 0..<min(width, radius) { sum += column(x) }
+            for x in 0..<width {
+                if x + radius < width { sum += column(x + radius) }
+                if x - radius - 1 >= 0 { sum -= column(x - radius - 1) }
+                let mean = SIMD4<Float>(sum) / Float(min(width - 1, x + radius) - max(0, x - radius) + 1)
+                for lane in 0..<4 { out[(y + lane) * width + x] = mean[lane] }
+            }
+            y += 4
+        }
+        for y in y..<height {
+            let line = input + y * width, target = out + y * width
+            var sum: Double = 0
+            for x in 0..<min(width, radius) { sum += Double(line[x]) }
+            for x in 0..<width {
+                if x + radius < width { sum += Double(line[x + radius]) }
+                if x - radius - 1 >= 0 { sum -= Double(line[x - radius - 1]) }
+                target[x] = Float(sum) / Float(min(width - 1, x + radius) - max(0, x - radius) + 1)
             }
         }
-        return result
+    }
+
+    private static func columnPass(_ input: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Double>,
+                                   width: Int, height: Int, radius: Int) {
+        sums.update(repeating: 0, count: width)
+        for y in 0..<min(height, radius) {
+            for x in 0..<width { sums[x] += Double(input[y * width + x]) }
+        }
+        for y in 0..<height {
+            if y + radius < height { for x in 0..<width { sums[x] += Double(input[(y + radius) * width + x]) } }
+            if y - radius - 1 >= 0 { for x in 0..<width { sums[x] -= Double(input[(y - radius - 1) * width + x]) } }
+            let size = Float(min(height - 1, y + radius) - max(0, y - radius) + 1)
+            for x in 0..<width { out[y * width + x] = Float(sums[x]) / size }
+        }
     }
 }
 
@@ -185,6 +261,9 @@ struct MaskRefinement {
     static func reducedGuide(_ image: RGBImage, colour: Bool, step: Int) -> [Float] {
         let channels = colour ? 3 : 1
         let (width, height) = (image.width, image.height)
+        if step == 1 {
+            return colour ? image.pixels.map { Float($0) / 255 } : GuidedFilter.grey(image.pixels, count: width * height)
+        }
         let (smallWidth, smallHeight) = ((width + step - 1) / step, (height + step - 1) / step)
         var sums = [Float](repeating: 0, count: smallWidth * smallHeight * channels)
         var counts = [Float](repeating: 0, count: smallWidth * smallHeight)
@@ -217,8 +296,27 @@ struct MaskRefinement {
         let (sx0, sy0) = (x0 / step, y0 / step)
         let (sx1, sy1) = ((x0 + width + step - 1) / step, (y0 + height + step - 1) / step)
         let (smallWidth, smallHeight) = (sx1 - sx0, sy1 - sy0)
-        var small = [Float](repeating: 0, count: smallWidth * smallHeight)
-        var counts = [Float](repeating: 0, count: smallWidth * smallHeight)
+        let planeCount = smallWidth * smallHeight
+        var output = [Float](repeating: 0, count: width * height)
+        if step == 1 {
+            // Full resolution: the coefficients apply to the pixels as they are.
+            let coefficients = filter.coefficients(values, x0: x0, y0: y0, width: width, height: height)
+            coefficients.withUnsafeBufferPointer { c in
+                image.pixels.withUnsafeBufferPointer { pixels in
+                    output.withUnsafeMutableBufferPointer { out in
+                        for y in 0..<height {
+                            for x in 0..<width {
+                                let local = y * width + x, pixel = ((y0 + y) * image.width + x0 + x) * 3
+                                out[local] = Self.refined(channels: channels, pixels: pixels, pixel: pixel) { c[$0 * planeCount + local] }
+                            }
+                        }
+                    }
+                }
+            }
+            return output
+        }
+        var small = [Float](repeating: 0, count: planeCount)
+        var counts = [Float](repeating: 0, count: planeCount)
         for y in 0..<height {
             for x in 0..<width {
                 let cell = ((y0 + y) / step - sy0) * smallWidth + (x0 + x) / step - sx0
@@ -227,46 +325,51 @@ struct MaskRefinement {
             }
         }
         for cell in small.indices where counts[cell] > 0 { small[cell] /= counts[cell] }
-        let (a, b) = filter.coefficients(small, x0: sx0, y0: sy0, width: smallWidth, height: smallHeight)
+        let coefficients = filter.coefficients(small, x0: sx0, y0: sy0, width: smallWidth, height: smallHeight)
         // Coefficients back to full resolution (bilinear on block centres, a row at a time),
         // applied to the full-resolution guide.
-        var output = [Float](repeating: 0, count: width * height)
-        let planes = a + [b]
+        let planes = channels + 1
         let xs = (0..<width).map { PixelToGrid(pixel: x0 + $0 - sx0 * step, scale: 1 / Double(step), cells: smallWidth) }
-        var rowValues = [Float](repeating: 0, count: planes.count * smallWidth)
-        image.pixels.withUnsafeBufferPointer { pixels in
-            output.withUnsafeMutableBufferPointer { out in
-                for y in 0..<height {
-                    let row = PixelToGrid(pixel: y0 + y - sy0 * step, scale: 1 / Double(step), cells: smallHeight)
-                    for (index, plane) in planes.enumerated() {
-                        plane.withUnsafeBufferPointer { plane in
-                            for column in 0..<smallWidth {
-                                let top = plane[row.low * smallWidth + column], bottom = plane[row.high * smallWidth + column]
-                                rowValues[index * smallWidth + column] = top + (bottom - top) * row.weight
+        var rowValues = [Float](repeating: 0, count: planes * smallWidth)
+        coefficients.withUnsafeBufferPointer { c in
+            image.pixels.withUnsafeBufferPointer { pixels in
+                output.withUnsafeMutableBufferPointer { out in
+                    rowValues.withUnsafeMutableBufferPointer { values in
+                        for y in 0..<height {
+                            let row = PixelToGrid(pixel: y0 + y - sy0 * step, scale: 1 / Double(step), cells: smallHeight)
+                            for plane in 0..<planes {
+                                let base = plane * planeCount
+                                for column in 0..<smallWidth {
+                                    let top = c[base + row.low * smallWidth + column], bottom = c[base + row.high * smallWidth + column]
+                                    values[plane * smallWidth + column] = top + (bottom - top) * row.weight
+                                }
                             }
-                        }
-                    }
-                    rowValues.withUnsafeBufferPointer { values in
-                        for x in 0..<width {
-                            let column = xs[x]
-                            func sample(_ plane: Int) -> Float {
-                                let left = values[plane * smallWidth + column.low], right = values[plane * smallWidth + column.high]
-                                return left + (right - left) * column.weight
+                            for x in 0..<width {
+                                let column = xs[x], pixel = ((y0 + y) * image.width + x0 + x) * 3
+                                out[y * width + x] = Self.refined(channels: channels, pixels: pixels, pixel: pixel) { plane in
+                                    let left = values[plane * smallWidth + column.low], right = values[plane * smallWidth + column.high]
+                                    return left + (right - left) * column.weight
+                                }
                             }
-                            let pixel = ((y0 + y) * image.width + x0 + x) * 3
-                            var value = sample(channels)
-                            if channels == 3 {
-                                for channel in 0..<3 { value += sample(channel) * Float(pixels[pixel + channel]) * (1 / 255) }
-                            } else {
-                                let grey = GuidedFilter.grey(Float(pixels[pixel]), Float(pixels[pixel + 1]), Float(pixels[pixel + 2]))
-                                value += sample(0) * grey * (1 / 255)
-                            }
-                            out[y * width + x] = value
                         }
                     }
                 }
             }
         }
         return output
+    }
+
+    /// One pixel's refined value, b + Σ a_c · guide_c, from its coefficients (`plane`
+    /// 0..<channels: a_c; `channels`: b).
+    @inline(__always)
+    private static func refined(channels: Int, pixels: UnsafeBufferPointer<UInt8>, pixel: Int, _ coefficient: (Int) -> Float) -> Float {
+        var value = coefficient(channels)
+        if channels == 3 {
+            for channel in 0..<3 { value += coefficient(channel) * Float(pixels[pixel + channel]) * (1 / 255) }
+        } else {
+            let grey = GuidedFilter.grey(Float(pixels[pixel]), Float(pixels[pixel + 1]), Float(pixels[pixel + 2]))
+            value += coefficient(0) * grey * (1 / 255)
+        }
+        return value
     }
 }

@@ -59,6 +59,15 @@ public final class Matcher: Sendable {
             timings.record("decoder", since: start)
         }
 
+        // The masks' guide depends on the target image alone: it is prepared on another core
+        // while the matches are found.
+        let refineRadius = Int((config.segmentation.refineRadius / targetGeometry.sx).rounded())
+        let guide = refineRadius > 0
+            ? Concurrently { [segmentation = config.segmentation, image = input.target] in
+                MaskRefinement(image, radius: refineRadius, epsilon: Float(segmentation.refineEpsilon), colour: segmentation.refineColour)
+            }
+            : nil
+
         start = ContinuousClock.now
         let source = sourceDecoded.normalised(), target = targetDecoded.normalised()
         let membership = Foreground.membership(sourceGeometry, instances: input.instances)
@@ -111,11 +120,7 @@ public final class Matcher: Sendable {
         timings.record("matches", since: start)
 
         start = ContinuousClock.now
-        let refineRadius = Int((config.segmentation.refineRadius / targetGeometry.sx).rounded())
-        let refinement = refineRadius > 0 && segments.count > 0
-            ? MaskRefinement(input.target, radius: refineRadius, epsilon: Float(config.segmentation.refineEpsilon),
-                             colour: config.segmentation.refineColour)
-            : nil
+        let refinement = segments.count > 0 ? guide?.value : nil
         let instances = try Grouping.instances(labels: segments.labels, count: segments.count, foreground: foreground,
                                                geometry: targetGeometry, refinement: refinement)
         timings.record("grouping", since: start)

@@ -249,6 +249,49 @@ import Testing
         #expect(colour.apply([Float](repeating: 0.75, count: width * height)).allSatisfy { abs($0 - 0.75) < 1e-3 })
     }
 
+    /// The masks' refinement: at full resolution it is the guided filter itself; reduced (the
+    /// fast filter of large images) it stays close to it; a window sees only its own values.
+    @Test func maskRefinementIsTheGuidedFilterAndItsFastVariantStaysClose() throws {
+        let (width, height) = (60, 44)
+        var generator = SplitMix64(seed: 11)
+        // Two flat colour regions with noise, and a blurred mask of the left one.
+        var pixels = [UInt8](repeating: 0, count: width * height * 3), mask = [Float](repeating: 0, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width {
+                let left = x < 27
+                for channel in 0..<3 {
+                    let base = left ? [200, 60, 40][channel] : [40, 90, 180][channel]
+                    pixels[(y * width + x) * 3 + channel] = UInt8(base + Int.random(in: -12...12, using: &generator))
+                }
+                mask[y * width + x] = left ? 1 : 0
+            }
+        }
+        let image = try RGBImage(width: width, height: height, pixels: pixels)
+        let soft = BoxFilter.mean(mask, width: width, height: height, radius: 4)
+        let full = GuidedFilter(guide: pixels.map { Float($0) / 255 }, channels: 3, width: width, height: height, radius: 6,
+                                epsilon: 0.01).apply(soft)
+        let refined = MaskRefinement(image, radius: 6, epsilon: 0.01, colour: true)
+        #expect(refined.step == 1)
+        let same = refined.apply(soft, x0: 0, y0: 0, width: width, height: height)
+        #expect(zip(same, full).allSatisfy { abs($0 - $1) < 1e-4 })
+        // Radius 36 is fitted on a copy reduced 3 times.
+        let wide = GuidedFilter(guide: pixels.map { Float($0) / 255 }, channels: 3, width: width, height: height, radius: 36,
+                                epsilon: 0.01).apply(soft)
+        let reduced = MaskRefinement(image, radius: 36, epsilon: 0.01, colour: true)
+        #expect(reduced.step == 3)
+        let fast = reduced.apply(soft, x0: 0, y0: 0, width: width, height: height)
+        let meanError = zip(fast, wide).reduce(Float(0)) { $0 + abs($1.0 - $1.1) } / Float(width * height)
+        #expect(meanError < 0.03, "mean |fast − full| = \(meanError)")
+        // A window is refined from its own values alone (zero beyond it): farther than two
+        // radii from its right side, it agrees with the whole image's refinement.
+        let window = (0..<height).flatMap { y in (0..<30).map { soft[y * width + $0] } }
+        let left = refined.apply(window, x0: 0, y0: 0, width: 30, height: height)
+        for y in 0..<height {
+            for x in 0..<(30 - 12) { #expect(abs(left[y * 30 + x] - same[y * width + x]) < 1e-4) }
+        }
+        #expect(abs(left[20 * 30 + 29] - same[20 * width + 29]) > 1e-3, "near its side, the window's zeros count")
+    }
+
     /// Red beside green of nearly equal brightness: the grey guide sees no edge and blurs a
     /// mask that follows the colours; the colour guide keeps it.
     @Test func theColourGuideKeepsAnEdgeTheGreyGuideCannotSee() {
