@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
@@ -75,6 +76,14 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
 
+        // The leaderboard's storage and jobs: benchmarks with hidden ground truth, teams and
+        // hashed tokens, submissions, the evaluation worker, scores and rankings, in SQLite
+        // through GRDB. No HTTP.
+        .target(
+            name: "Leaderboard",
+            dependencies: ["Evaluation", "CCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+
         // The hand-rolled HTTP/1.1 server: sockets, Dispatch, parser, router. No DPCL here.
         .target(
             name: "HTTP",
@@ -120,6 +129,7 @@ let package = Package(
                 "Matching",
                 "Service",
                 "HTTP",
+                "Leaderboard",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -136,6 +146,9 @@ let package = Package(
         // dpcl for the blind-target test, which runs `dpcl match` on a split.
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "Tensor", "TestSupport", "dpcl"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "LeaderboardTests", dependencies: [
+            "Leaderboard", "Evaluation", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "HTTP", "Matching", "Imaging", "TestSupport",

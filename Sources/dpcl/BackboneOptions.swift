@@ -22,6 +22,11 @@ struct BackboneOptions: ParsableArguments {
             ?? Self.defaultConfigs[0]
     }
 
+    /// The same options as command-line arguments, for a command that runs another.
+    var arguments: [String] {
+        (modelConfig.map { ["--model-config", $0] } ?? []) + (modelDir.map { ["--model-dir", $0] } ?? [])
+    }
+
     func load() throws -> DINOv2 {
         let config = try ViTConfig.load(from: configPath)
         let directory = modelDir ?? ModelDirectory.path()

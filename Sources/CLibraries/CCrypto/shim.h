@@ -1,3 +1,4 @@
-// OpenSSL's libcrypto (digests); no TLS.
+// OpenSSL's libcrypto (digests, random bytes); no TLS.
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>

@@ -1,0 +1,129 @@
+// `dpcl leaderboard …`: the operator's side of the leaderboard, on the data directory
+// directly (SQLite in WAL mode, so a running server may share it).
+import ArgumentParser
+import Evaluation
+import Foundation
+import Leaderboard
+
+struct LeaderboardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leaderboard",
+        abstract: "Create teams, add benchmarks, list them, and submit the baseline, on the data directory.",
+        subcommands: [CreateTeam.self, AddBenchmark.self, List.self, SubmitBaseline.self]
+    )
+
+    struct Location: ParsableArguments {
+        @Option(name: .customLong("data-dir"), help: "The service's data directory (data_dir of its config).")
+        var dataDir = "var"
+
+        func store() throws -> Store {
+            do { return try Store(directory: dataDir) } catch { throw ValidationError("cannot open the leaderboard in \(dataDir): \(error)") }
+        }
+    }
+
+    struct CreateTeam: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create-team", abstract: "Create a team and print its token (shown this once).")
+        @Argument(help: "Team name: 1–64 characters of a–z, 0–9, '-', '_', '.'.") var name: String
+        @OptionGroup var location: Location
+
+        func run() throws {
+            do {
+                let (team, token) = try location.store().createTeam(name: name)
+                print("team \(team.name) created; its token (store it now, it is not shown again):\n\(token)")
+            } catch let error as LeaderboardError {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    struct AddBenchmark: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-benchmark",
+            abstract: "Add a benchmark from its misc-pairs/v1 ground truth and the images next to it.")
+        @Argument(help: "The ground truth (misc-pairs/v1); its images are read relative to its folder.") var pairs: String
+        @Option(help: "Title shown on the leaderboard (default: the benchmark's name).") var title: String?
+        @Option(help: "A line describing the benchmark.") var description = ""
+        @Flag(help: "Known to admins only.") var hidden = false
+        @OptionGroup var location: Location
+
+        func run() throws {
+            let store = try location.store()
+            do {
+                let info = try store.addBenchmark(groundTruth: pairs, title: title, description: description,
+                                                  visibility: hidden ? .hidden : .public)
+                let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent().path
+                var missing = 0
+                for image in try store.images(of: info.name) {
+                    let path = folder + "/" + image.file
+                    guard FileManager.default.fileExists(atPath: path) else { missing += 1; continue }
+                    let copy = store.uploadDirectory + "/.add-\(UUID().uuidString)"
+                    try FileManager.default.copyItem(atPath: path, toPath: copy)
+                    try store.putImage(benchmark: info.name, file: image.file, from: copy,
+                                       sha256: try Digest.sha256(file: copy))
+                }
+                print("benchmark \(info.name) added: \(info.pair_count) pairs, categories \(info.categoryNames.joined(separator: ", "))"
+                      + (missing > 0 ? "; \(missing) images missing (upload them with PUT /v1/benchmarks/\(info.name)/images/FILE)" : ""))
+            } catch let error as LeaderboardError {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List benchmarks, teams and submissions.")
+        @OptionGroup var location: Location
+
+        func run() throws {
+            let store = try location.store()
+            let teams = try store.teams()
+            let names = Dictionary(uniqueKeysWithValues: teams.compactMap { team in team.id.map { ($0, team.name) } })
+            print("benchmarks:")
+            for info in try store.benchmarks(includeHidden: true) {
+                let images = try store.images(of: info.name)
+                print("  \(info.name)  \(info.visibility)  \(info.pair_count) pairs  images \(images.filter { $0.sha256 != nil }.count)/\(images.count)  \(info.title)")
+            }
+            print("teams:")
+            for team in teams { print("  \(team.name)  created \(team.created)") }
+            print("submissions:")
+            for submission in try store.submissions() {
+                print("  \(submission.id ?? 0)  \(submission.benchmark)  \(names[submission.team] ?? "?")  \(submission.status)  \(submission.method)"
+                      + (submission.error.map { "  (\($0))" } ?? ""))
+            }
+        }
+    }
+
+    struct SubmitBaseline: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "submit-baseline",
+            abstract: "Run the default matcher on a benchmark's inputs, submit the predictions as team 'baseline' and score them.")
+        @Option(help: "The benchmark.") var benchmark: String
+        @OptionGroup var location: Location
+        @OptionGroup var backbone: BackboneOptions
+
+        func run() throws {
+            let store = try location.store()
+            guard let info = try store.benchmark(named: benchmark) else { throw ValidationError("no benchmark named \(benchmark)") }
+            let missing = try store.images(of: benchmark).filter { $0.sha256 == nil }
+            guard missing.isEmpty else { throw ValidationError("\(missing.count) images of \(benchmark) are not uploaded yet") }
+            // The inputs beside the images, where `dpcl match --pairs` resolves them.
+            let folder = store.imagePath(benchmark: benchmark, file: "")
+            let inputs = folder + ".baseline-pairs.json", predictions = store.uploadDirectory + "/.baseline-\(UUID().uuidString).json"
+            try FileManager.default.copyItem(atPath: store.inputsPath(info), toPath: inputs)
+            defer { try? FileManager.default.removeItem(atPath: inputs) }
+            let match = try MatchCommand.parse(["--pairs", inputs, "--out", predictions, "--method", "dpcl zero-shot (baseline)"]
+                + backbone.arguments)
+            try match.run()
+            let team = try store.team(named: "baseline") ?? store.createTeam(name: "baseline").team
+            var request = SubmissionRequest(benchmark: benchmark, team: team, file: predictions,
+                                            size: Int64(try FileManager.default.attributesOfItem(atPath: predictions)[.size] as? Int ?? 0),
+                                            sha256: try Digest.sha256(file: predictions))
+            request.description = "the default matcher of this service, zero-shot"
+            let (submission, _) = try store.submit(request, quota: 0)
+            let jobs = EvaluationJobs(store: store, workers: 1)
+            while try jobs.runNext() {}
+            guard let done = try store.submission(id: submission.id ?? 0) else { return }
+            print("baseline submission \(done.id ?? 0) to \(benchmark): \(done.status)" + (done.error.map { " (\($0))" } ?? ""))
+        }
+    }
+}
