@@ -112,6 +112,7 @@ let package = Package(
                 "Matching",
                 "Imaging",
                 "Tensor",
+                "Leaderboard",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

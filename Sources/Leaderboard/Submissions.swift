@@ -68,27 +68,15 @@ extension Store {
         guard try benchmark(named: request.benchmark) != nil else { throw LeaderboardError.notFound(what: "benchmark", name: request.benchmark) }
         if let key = request.idempotencyKey {
             guard (1...200).contains(key.utf8.count) else { throw LeaderboardError.invalid(field: "Idempotency-Key", reason: "1–200 characters") }
-            if let earlier = try database.read({ db in
-                try Submission.filter(Column("team") == teamID && Column("idempotency_key") == key).fetchOne(db)
-            }) {
+            if let earlier = try submission(team: request.team, idempotencyKey: key) {
                 guard earlier.file_sha256 == request.sha256 else { throw LeaderboardError.idempotencyConflict(key: key) }
                 return (earlier, false)
             }
         }
-        let now = now()
-        let windowStart = Self.timestamp(now.addingTimeInterval(-86_400))
-        if quota > 0 {
-            let recent = try database.read { db in
-                try String.fetchAll(db, sql: """
-                    SELECT submitted FROM submission WHERE team = ? AND benchmark = ? AND submitted > ? ORDER BY submitted
-                    """, arguments: [teamID, request.benchmark, windowStart])
-            }
-            if recent.count >= quota {
-                let oldest = (try? Date(recent[recent.count - quota], strategy: .iso8601)) ?? now
-                let retry = max(1, Int(oldest.addingTimeInterval(86_400).timeIntervalSince(now).rounded(.up)))
-                throw LeaderboardError.quotaExceeded(limit: quota, retryAfterSeconds: retry)
-            }
+        if quota > 0, let retry = try quotaRetryAfter(team: request.team, benchmark: request.benchmark, quota: quota) {
+            throw LeaderboardError.quotaExceeded(limit: quota, retryAfterSeconds: retry)
         }
+        let now = now()
         // The file first, then the row: a row never names a file that is not there.
         let stored = path(.submissions, request.sha256)
         if !FileManager.default.fileExists(atPath: stored) {
@@ -109,12 +97,31 @@ extension Store {
             return (inserted, true)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             // The same key raced in from another connection: answer with the winner.
-            guard let key = request.idempotencyKey, let earlier = try database.read({ db in
-                try Submission.filter(Column("team") == teamID && Column("idempotency_key") == key).fetchOne(db)
-            }) else { throw error }
+            guard let key = request.idempotencyKey, let earlier = try submission(team: request.team, idempotencyKey: key) else { throw error }
             guard earlier.file_sha256 == request.sha256 else { throw LeaderboardError.idempotencyConflict(key: key) }
             return (earlier, false)
         }
+    }
+
+    /// The team's earlier submission under this Idempotency-Key.
+    public func submission(team: Team, idempotencyKey key: String) throws -> Submission? {
+        try database.read { db in
+            try Submission.filter(Column("team") == team.id && Column("idempotency_key") == key).fetchOne(db)
+        }
+    }
+
+    /// Seconds until the team may submit to the benchmark again, when its last 24 hours hold
+    /// `quota` submissions already; nil when it may now.
+    public func quotaRetryAfter(team: Team, benchmark: String, quota: Int) throws -> Int? {
+        let now = now()
+        let recent = try database.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT submitted FROM submission WHERE team = ? AND benchmark = ? AND submitted > ? ORDER BY submitted
+                """, arguments: [team.id, benchmark, Self.timestamp(now.addingTimeInterval(-86_400))])
+        }
+        guard recent.count >= quota else { return nil }
+        let oldest = (try? Date(recent[recent.count - quota], strategy: .iso8601)) ?? now
+        return max(1, Int(oldest.addingTimeInterval(86_400).timeIntervalSince(now).rounded(.up)))
     }
 
     public func submission(id: Int64) throws -> Submission? {

@@ -5,10 +5,13 @@ import HTTP
 public struct Readiness: Sendable {
     let dataDirectory: String
     let model: ModelHost
+    /// Why the leaderboard's database could not be opened; nil when it was.
+    let leaderboardProblem: String?
 
-    public init(dataDirectory: String, model: ModelHost = ModelHost()) {
+    public init(dataDirectory: String, model: ModelHost = ModelHost(), leaderboardProblem: String? = nil) {
         self.dataDirectory = dataDirectory
         self.model = model
+        self.leaderboardProblem = leaderboardProblem
     }
 
     /// nil when ready, else the reason.
@@ -19,6 +22,7 @@ public struct Readiness: Sendable {
             return "data directory \(dataDirectory) does not exist"
         }
         guard access(dataDirectory, W_OK) == 0 else { return "data directory \(dataDirectory) is not writable" }
+        if let leaderboardProblem { return leaderboardProblem }
         switch model.state {
         case .none, .ready: return nil
         case .loading: return "the model is loading and warming up"

@@ -7,10 +7,12 @@ enum Routes {
     /// `isDraining` and `metrics` come from the running server, so readiness and /metrics
     /// see its state.
     static func make(
-        readiness: Readiness, isDraining: @escaping @Sendable () -> Bool, metrics: ServerMetrics, match: MatchRoutes
+        readiness: Readiness, isDraining: @escaping @Sendable () -> Bool, metrics: ServerMetrics, match: MatchRoutes,
+        leaderboard: LeaderboardRoutes?
     ) -> Router {
         var router = Router()
         match.register(&router)
+        leaderboard?.register(&router)
         // Constant answers are prepared once: nothing to compute, nothing to wait on.
         let alive = Response.bytes(Array("{\"status\":\"ok\"}".utf8), contentType: "application/json")
         let ready = Response.bytes(Array("{\"status\":\"ready\"}".utf8), contentType: "application/json")

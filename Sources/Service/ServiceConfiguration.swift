@@ -11,6 +11,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var dataDirectory = "var"
     public var logLevel = Logger.Level.info
     public var inference = InferenceConfiguration()
+    public var leaderboard = LeaderboardConfiguration()
 
     public init() {}
 
@@ -110,7 +111,16 @@ struct ConfigFile: Decodable {
     var server: Server?
     var limits: Limits?
     var timeouts: Timeouts?
+    struct Leaderboard: Decodable {
+        var admin_token: String?
+        var submission_quota: Int?
+        var max_submission_bytes: Int?
+        var max_upload_bytes: Int?
+        var evaluation_workers: Int?
+        var max_failed_auth_per_minute: Int?
+    }
     var inference: Inference?
+    var leaderboard: Leaderboard?
     var data_dir: String?
 
     func apply(to config: inout ServiceConfiguration, source: String) throws(ConfigError) {
@@ -171,6 +181,18 @@ struct ConfigFile: Decodable {
             try positive("inference.retry_after_seconds", inference.retry_after_seconds, into: &config.inference.retryAfterSeconds)
             try positive("inference.max_image_pixels", inference.max_image_pixels, into: &config.inference.maxImagePixels)
             if let warmup = inference.warmup { config.inference.warmup = warmup }
+        }
+        if let leaderboard {
+            if let token = leaderboard.admin_token { config.leaderboard.adminToken = token.isEmpty ? nil : token }
+            if let quota = leaderboard.submission_quota {
+                guard quota >= 0 else { throw .outOfRange(key: "leaderboard.submission_quota", value: String(quota), expected: ">= 0 (0: no limit)") }
+                config.leaderboard.submissionQuota = quota
+            }
+            try positive("leaderboard.max_submission_bytes", leaderboard.max_submission_bytes, into: &config.leaderboard.maxSubmissionBytes)
+            try positive("leaderboard.max_upload_bytes", leaderboard.max_upload_bytes, into: &config.leaderboard.maxUploadBytes)
+            try positive("leaderboard.evaluation_workers", leaderboard.evaluation_workers, into: &config.leaderboard.evaluationWorkers)
+            try positive("leaderboard.max_failed_auth_per_minute", leaderboard.max_failed_auth_per_minute,
+                         into: &config.leaderboard.maxFailedAuthPerMinute)
         }
         if let dataDir = data_dir { config.dataDirectory = dataDir }
     }

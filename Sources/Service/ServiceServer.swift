@@ -1,6 +1,7 @@
 // Builds the HTTP server of the service from its configuration: metrics, routes, readiness,
-// and the model host behind the match routes.
+// the model host behind the match routes, and the leaderboard's store and evaluation worker.
 import HTTP
+import Leaderboard
 import Logging
 
 public enum ServiceServer {
@@ -11,19 +12,38 @@ public enum ServiceServer {
         return make(configuration: configuration, logger: logger, model: model).server
     }
 
-    /// The server with a given model host, and its match routes (whose inference queue a
-    /// test can hold).
-    static func make(configuration: ServiceConfiguration, logger: Logger, model: ModelHost) -> (server: Server, match: MatchRoutes) {
+    /// The server and the routes a test reaches into: the match routes (whose inference
+    /// queue a test can hold) and the leaderboard's (whose worker a test stops).
+    struct Parts {
+        let server: Server
+        let match: MatchRoutes
+        let leaderboard: LeaderboardRoutes?
+    }
+
+    /// The server with a given model host.
+    static func make(configuration: ServiceConfiguration, logger: Logger, model: ModelHost) -> Parts {
         let metrics = ServerMetrics()
         let box = ServerBox()
         let match = MatchRoutes(host: model, configuration: configuration.inference, registry: metrics.registry)
+        // The leaderboard needs its database; without it the rest of the service still runs
+        // and readiness says why.
+        var leaderboard: LeaderboardRoutes?
+        var leaderboardProblem: String?
+        do {
+            let routes = LeaderboardRoutes(store: try Store(directory: configuration.dataDirectory), configuration: configuration.leaderboard)
+            try routes.jobs.start()
+            leaderboard = routes
+        } catch {
+            leaderboardProblem = "the leaderboard database in \(configuration.dataDirectory) cannot be opened: \(error)"
+            logger.error("\(leaderboardProblem ?? "")")
+        }
         let router = Routes.make(
-            readiness: Readiness(dataDirectory: configuration.dataDirectory, model: model),
+            readiness: Readiness(dataDirectory: configuration.dataDirectory, model: model, leaderboardProblem: leaderboardProblem),
             isDraining: { box.server?.isDraining ?? false },
-            metrics: metrics, match: match)
+            metrics: metrics, match: match, leaderboard: leaderboard)
         let server = Server(configuration: configuration.server, router: router, logger: logger, metrics: metrics)
         box.server = server
-        return (server, match)
+        return Parts(server: server, match: match, leaderboard: leaderboard)
     }
 }
 

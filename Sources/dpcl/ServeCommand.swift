@@ -44,6 +44,7 @@ struct ServeCommand: ParsableCommand {
         if let dataDir { settings.dataDirectory = dataDir }
         if let modelConfig { settings.inference.modelConfig = modelConfig == "none" ? nil : modelConfig }
         if let modelDir { settings.inference.modelDirectory = modelDir }
+        do { settings.leaderboard = try settings.leaderboard.applyingEnvironment() } catch { throw ValidationError(error.description) }
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -17,6 +17,8 @@ final class LiveService {
     let dataDirectory: URL
     /// The match routes, whose inference queue a test can hold.
     let match: MatchRoutes
+    /// The leaderboard's routes (nil when its database could not be opened).
+    let leaderboard: LeaderboardRoutes?
 
     init(dataDirectory: URL? = nil, model: ModelHost = ModelHost(),
          configure: (inout ServiceConfiguration) -> Void = { _ in }) throws {
@@ -31,13 +33,15 @@ final class LiveService {
         configure(&configuration)
         var logger = Logger(label: "test.service")
         logger.logLevel = .critical
-        (server, match) = ServiceServer.make(configuration: configuration, logger: logger, model: model)
+        let parts = ServiceServer.make(configuration: configuration, logger: logger, model: model)
+        (server, match, leaderboard) = (parts.server, parts.match, parts.leaderboard)
         try server.start()
     }
 
     func stop() {
         server.shutdown()
         server.waitUntilStopped()
+        leaderboard?.jobs.stop()
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 
