@@ -84,11 +84,13 @@ let package = Package(
             dependencies: ["Evaluation", "CCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
 
-        // The hand-rolled HTTP/1.1 server: sockets, Dispatch, parser, router. No DPCL here.
+        // The hand-rolled HTTP/1.1 server: sockets, Dispatch, parser, router; libcrypto hashes
+        // streamed uploads. No DPCL here.
         .target(
             name: "HTTP",
             dependencies: [
                 "CEpoll",
+                "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -17,7 +17,7 @@ maps=(-Xcc "-fmodule-map-file=$root/Fuzz/CShim.modulemap"
 # The HTTP parsers alone: no Dispatch or socket code.
 http_files=()
 for name in ASCII Limits Status Headers ParseError Method RequestHead HeadBuilder ChunkLine \
-            RequestParser Multipart Request Response ResponseWriter Locked; do
+            RequestParser Multipart Upload Request Response ResponseWriter Locked; do
     http_files+=("Sources/HTTP/$name.swift")
 done
 build_http() {

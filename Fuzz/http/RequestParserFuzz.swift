@@ -28,6 +28,7 @@ func summary(_ data: UnsafeBufferPointer<UInt8>, splits: [Int]) -> [String] {
 func describe(_ event: RequestParser.Event) -> String {
     switch event {
     case .head(let head): "head \(head.method) \(head.target) \(head.framing) \(head.keepAlive) \(head.headers.count)"
+    case .body(let range): "body \(range.count)"
     case .request(let request): "request \(request.body.count) \(request.body.hashValue) \(request.trailers.count)"
     }
 }

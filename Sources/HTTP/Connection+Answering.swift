@@ -1,5 +1,5 @@
-// How a connection answers: parsed requests in order, routed, run inline or on the executor,
-// then serialised with keep-alive decided, logged and counted.
+// How a connection answers: parsed requests in order, run inline or on the executor as their
+// route says, then serialised with keep-alive decided, logged and counted.
 import Foundation
 import Logging
 
@@ -8,7 +8,11 @@ extension Connection {
         while phase == .open && !inFlight && !streaming && !pending.isEmpty {
             let item = pending.removeFirst()
             switch item {
-            case .request(let request): dispatch(request)
+            case .request(let request, let routing, let upload): dispatch(request, routing, upload)
+            case .refusal(let routing, let response):
+                context.metrics.requestStarted()
+                finish(response, head: routing.head, requestId: routing.requestId, route: routing.template,
+                       start: ContinuousClock.now)
             case .failure(let error):
                 respondAndClose(Response.error(error.status, code: error.code, message: error.message))
             case .reject(let response):
@@ -25,16 +29,17 @@ extension Connection {
         }
     }
 
-    func dispatch(_ parsed: ParsedRequest) {
+    func dispatch(_ parsed: ParsedRequest, _ routing: Routing, _ upload: TemporaryUpload?) {
         let start = ContinuousClock.now
         let head = parsed.head
-        let requestId = context.requestIds.id(for: head.headers)
+        let requestId = routing.requestId
         context.metrics.requestStarted()
         let match: Router.Match
-        do {
-            match = try context.router.match(method: head.method, path: head.path)
-        } catch {
-            finish(error.response, head: head, requestId: requestId, route: "(invalid)", start: start)
+        switch routing.match {
+        case .success(let found):
+            match = found
+        case .failure(let error):
+            finish(error.response, head: head, requestId: requestId, route: routing.template, start: start)
             return
         }
         switch match {
@@ -61,19 +66,19 @@ extension Connection {
                 return
             }
             let request = Request(head: head, body: parsed.body, trailers: parsed.trailers, pathParameters: parameters,
-                                  query: query, requestId: requestId, routeTemplate: route.template)
+                                  query: query, requestId: requestId, routeTemplate: route.template, upload: upload?.file)
             if route.execution == .inline, case .immediate(let handler) = route.handler {
                 finish(Self.run(handler, request), head: head, requestId: requestId, route: route.template, start: start)
             } else {
-                answerOnExecutor(route, request, head: head, requestId: requestId, start: start)
+                answerOnExecutor(route, request, upload, head: head, requestId: requestId, start: start)
             }
         }
     }
 
     /// Runs the route's handler on the executor; its response, now or later through the
-    /// `Responder`, is finished on the loop's queue.
-    private func answerOnExecutor(_ route: Route, _ request: Request, head: RequestHead, requestId: String,
-                                  start: ContinuousClock.Instant) {
+    /// `Responder`, is finished on the loop's queue. A streamed body's file goes with the job.
+    private func answerOnExecutor(_ route: Route, _ request: Request, _ upload: TemporaryUpload?, head: RequestHead,
+                                  requestId: String, start: ContinuousClock.Instant) {
         inFlight = true
         let template = route.template
         let responder = Responder(
@@ -91,7 +96,7 @@ extension Connection {
         let accepted = context.executor.trySubmit {
             switch handler {
             case .immediate(let handler):
-                responder.respond(Self.run(handler, request))
+                responder.respond(upload.map { Self.run(handler, request, storedIn: $0) } ?? Self.run(handler, request))
             case .deferred(let handler):
                 do {
                     try handler(request, responder)
@@ -120,6 +125,18 @@ extension Connection {
         } catch {
             return errorResponse(error)
         }
+    }
+
+    /// Syncs the body's file, runs the handler, then removes what it left at the file's path,
+    /// before the response goes out: a client holding its answer finds no temporary file.
+    static func run(_ handler: Handler, _ request: Request, storedIn upload: TemporaryUpload) -> Response {
+        defer { upload.remove() }
+        do {
+            try upload.sync()
+        } catch {
+            return error.response
+        }
+        return run(handler, request)
     }
 
     static func errorResponse(_ error: any Error) -> Response {
@@ -166,7 +183,7 @@ extension Connection {
         }
         if !keepAlive {
             phase = .closingAfterWrite
-            parser.stop()
+            stopParsing()
         }
         let duration = ContinuousClock.now - start
         context.metrics.record(route: route, method: head.method, status: status.code, duration: duration)
@@ -219,7 +236,7 @@ extension Connection {
 
     func respondAndClose(_ response: Response) {
         phase = .closingAfterWrite
-        parser.stop()
+        stopParsing()
         if case .bytes(let bytes) = response.body {
             ResponseWriter.appendHead(to: &out, status: response.status, headers: response.headers,
                                       contentLength: bytes.count, keepAlive: false, requestId: nil)

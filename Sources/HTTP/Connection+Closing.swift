@@ -23,7 +23,7 @@ extension Connection {
         switch deadlineKind {
         case .head, .body:
             if phase == .open && hasNothingOwed && !parser.isBetweenRequests {
-                parser.stop()
+                stopParsing()
                 let what = deadlineKind == .head ? "request head" : "request body"
                 pending.append(.failure(ParseError(.requestTimeout, "timeout", "the \(what) did not arrive in time")))
                 processNext()
@@ -75,7 +75,7 @@ extension Connection {
     func close() {
         guard phase != .closed else { return }
         phase = .closed
-        parser.stop()
+        stopParsing()
         deadline = 0
         loop.unregister(self)
         Glibc.close(fd)

@@ -1,5 +1,6 @@
 // One client connection: a non-blocking socket whose readiness its event loop reports, handled
-// on the loop's queue. Requests are parsed as bytes arrive and answered strictly in order.
+// on the loop's queue. Requests are parsed as bytes arrive, each head routed as soon as it is
+// parsed (so a streaming route's body goes to a file), and answered strictly in order.
 import Dispatch
 import Foundation
 import Logging
@@ -22,7 +23,11 @@ final class Connection: @unchecked Sendable {
     }
 
     enum Pending {
-        case request(ParsedRequest)
+        /// A whole request, routed when its head was parsed; a streaming route's body is in
+        /// the file, written but not yet synced.
+        case request(ParsedRequest, Routing, TemporaryUpload?)
+        /// A request answered before (the rest of) its body was read; the connection closes.
+        case refusal(Routing, Response)
         case failure(ParseError)
         case reject(Response)
     }
@@ -32,6 +37,10 @@ final class Connection: @unchecked Sendable {
     let context: ServerContext
     var parser: RequestParser
     var events: [RequestParser.Event] = []
+    /// The routing of the request whose head was parsed last, until its body is complete.
+    var routing: Routing?
+    /// The file of the body being streamed; nil when the body is kept in memory.
+    var upload: TemporaryUpload?
     var pending: [Pending] = []
     var inFlight = false
     var streaming = false
@@ -88,33 +97,58 @@ final class Connection: @unchecked Sendable {
     }
 
     func consume(_ bytes: UnsafeRawBufferPointer) {
-        events.removeAll(keepingCapacity: true)
+        var index = 0
         var failure: ParseError?
-        do {
-            try parser.feed(bytes, into: &events)
-        } catch {
-            failure = error
-        }
-        for event in events {
-            switch event {
-            case .head(let head):
-                if head.expectsContinue {
-                    if hasNothingOwed && parser.bodyBytesReceived == 0 && parser.isReadingBody {
-                        out.append(contentsOf: ResponseWriter.continueLine)
-                    } else {
-                        continueOwed = parser.isReadingBody
-                    }
-                }
-            case .request(let request):
-                continueOwed = false
-                pending.append(.request(request))
+        // The parser stops after each head whose body follows: the head is routed (and a
+        // streaming route's upload admitted or refused) before a byte of that body is parsed.
+        parsing: repeat {
+            events.removeAll(keepingCapacity: true)
+            do {
+                index = try parser.parse(bytes, from: index, into: &events)
+            } catch {
+                failure = error
             }
+            for event in events {
+                // A refused request ends parsing: whatever followed it in this read is void.
+                guard handle(event, in: bytes) else { break parsing }
+            }
+        } while failure == nil && index < bytes.count
+        if let failure {
+            upload = nil
+            pending.append(.failure(failure))
         }
-        if let failure { pending.append(.failure(failure)) }
         processNext()
         if phase == .open && pending.count >= context.configuration.limits.maxPipelinedRequests { suspendRead() }
         if phase != .closed { flush(progress: false) }
         updateDeadline(progress: true)
+    }
+
+    /// False when the request was refused and parsing stopped.
+    private func handle(_ event: RequestParser.Event, in bytes: UnsafeRawBufferPointer) -> Bool {
+        switch event {
+        case .head(let head):
+            guard route(head) else { return false }
+            if head.expectsContinue {
+                if hasNothingOwed && parser.bodyBytesReceived == 0 && parser.isReadingBody {
+                    out.append(contentsOf: ResponseWriter.continueLine)
+                } else {
+                    continueOwed = parser.isReadingBody
+                }
+            }
+        case .body(let range):
+            return store(UnsafeRawBufferPointer(rebasing: bytes[range]))
+        case .request(let request):
+            continueOwed = false
+            return complete(request)
+        }
+        return true
+    }
+
+    /// No more requests are read: later bytes are drained unread, and a body being streamed
+    /// is abandoned (releasing its file removes it).
+    func stopParsing() {
+        parser.stop()
+        upload = nil
     }
 
     /// No answer is being made, queued or written (a paused stream counts as one being made).
@@ -127,7 +161,7 @@ final class Connection: @unchecked Sendable {
         case .lingering, .closed:
             close()
         case .open, .closingAfterWrite:
-            parser.stop()
+            stopParsing()
             if hasNothingOwed { close() }
         }
     }

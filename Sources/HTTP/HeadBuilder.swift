@@ -182,7 +182,8 @@ struct HeadBuilder {
 
     // MARK: framing decision (RFC 9112 §6, §9.3)
 
-    func build(limits: Limits) throws(ParseError) -> RequestHead {
+    /// The body's size is not judged here: its limit depends on the route (`RequestParser.takeBody`).
+    func build() throws(ParseError) -> RequestHead {
         if hostCount > 1 || (version == .http11 && hostCount == 0) {
             throw ParseError.bad("host-required", "an HTTP/1.1 request needs exactly one Host field (RFC 9112 §3.2)")
         }
@@ -222,10 +223,6 @@ struct HeadBuilder {
                 throw ParseError(.expectationFailed, "expectation-failed", "only Expect: 100-continue is supported")
             }
             expectsContinue = version == .http11 && framing != .none && framing != .length(0)
-        }
-        if case .length(let length) = framing, length > limits.maxBodyBytes {
-            throw ParseError(.contentTooLarge, "body-too-large",
-                "request body of \(length) bytes is larger than the limit of \(limits.maxBodyBytes) bytes")
         }
         let keepAlive = version == .http11 ? !connectionClose : (connectionKeepAlive && !connectionClose)
         return RequestHead(

@@ -11,7 +11,8 @@ public struct Limits: Sendable, Equatable {
     public var maxHeaderBytes: Int = 32 * 1024
     /// Number of header field lines in one request. Default 100; over it: 431.
     public var maxHeaderCount: Int = 100
-    /// Request body, after removing chunked framing. Default 64 MiB; over it: 413.
+    /// Request body kept in memory, after removing chunked framing. Default 64 MiB; over it:
+    /// 413. Streaming routes (`Router.addStreaming`) have their own limit instead.
     public var maxBodyBytes: Int = 64 * 1024 * 1024
     /// One chunk-size line with its extensions. Default 4 KiB; over it: 400.
     public var maxChunkLineBytes: Int = 4 * 1024

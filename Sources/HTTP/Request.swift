@@ -1,9 +1,10 @@
-// What a handler sees: the parsed head, the body, path parameters from the route template,
-// decoded query parameters and the request id.
+// What a handler sees: the parsed head, the body (in memory, or for a streaming route a file),
+// path parameters from the route template, decoded query parameters and the request id.
 import Foundation
 
 public struct Request: Sendable {
     public let head: RequestHead
+    /// The body, kept in memory; empty for a streaming route, whose body is in `upload`.
     public let body: [UInt8]
     public let trailers: Headers
     /// Values of the `{name}` segments of the matched route template, percent-decoded.
@@ -13,6 +14,9 @@ public struct Request: Sendable {
     public let requestId: String
     /// The template of the matched route (`/v1/submissions/{id}`), for logs and metrics.
     public let routeTemplate: String
+    /// The body of a streaming route's request, complete on disk (`Router.addStreaming`);
+    /// nil for other routes, and while the route's admission check runs.
+    public let upload: UploadedFile?
 
     public var method: String { head.method }
     public var path: String { head.path }
@@ -20,7 +24,8 @@ public struct Request: Sendable {
 
     public init(
         head: RequestHead, body: [UInt8], trailers: Headers = Headers(), pathParameters: [String: String] = [:],
-        query: QueryParameters = QueryParameters(), requestId: String = "", routeTemplate: String = ""
+        query: QueryParameters = QueryParameters(), requestId: String = "", routeTemplate: String = "",
+        upload: UploadedFile? = nil
     ) {
         self.head = head
         self.body = body
@@ -29,6 +34,7 @@ public struct Request: Sendable {
         self.query = query
         self.requestId = requestId
         self.routeTemplate = routeTemplate
+        self.upload = upload
     }
 
     /// The media type of the body, lowercased, without parameters.

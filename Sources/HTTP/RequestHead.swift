@@ -12,6 +12,9 @@ public enum BodyFraming: Sendable, Equatable {
     case none
     case length(Int)
     case chunked
+
+    /// Whether body bytes follow the head (the parser then waits for `takeBody`).
+    public var carriesBody: Bool { self != .none && self != .length(0) }
 }
 
 public struct RequestHead: Sendable {

@@ -5,8 +5,19 @@ public struct RequestParser: Sendable {
     public enum Event: Sendable {
         /// The head passed every framing check; its body (if any) follows.
         case head(RequestHead)
-        /// A whole request: head, body without framing, trailer fields.
+        /// Body bytes of a streamed body (`BodyPlan.stream`), chunk framing removed: these
+        /// indices of the buffer being parsed. Never reported for bodies kept in memory.
+        case body(Range<Int>)
+        /// A whole request: head, body without framing (empty when streamed), trailer fields.
         case request(ParsedRequest)
+    }
+
+    /// How the body of the request whose head was just parsed is taken.
+    public enum BodyPlan: Sendable, Equatable {
+        /// Kept in memory and handed over with the `.request` event; 413 beyond `limit` bytes.
+        case buffer(limit: Int)
+        /// Reported piece by piece as `.body` events and never kept; 413 beyond `limit` bytes.
+        case stream(limit: Int)
     }
 
     enum LineKind: Equatable {
@@ -19,6 +30,9 @@ public struct RequestParser: Sendable {
     enum State: Equatable {
         /// Collecting a CRLF-terminated line; `sawCR` when the last byte was CR.
         case line(LineKind, sawCR: Bool)
+        /// A head whose body follows was parsed: nothing more is parsed until `takeBody` says
+        /// how the body is taken. `contentLength` is nil for a chunked body.
+        case awaitingBodyPlan(contentLength: Int?)
         case fixedBody(remaining: Int)
         case chunkData(remaining: Int)
         /// After a chunk's data: CR then LF must follow.
@@ -34,6 +48,10 @@ public struct RequestParser: Sendable {
     private var head = HeadBuilder()
     private var parsedHead: RequestHead?
     private var body: [UInt8] = []
+    /// Body bytes of the current request so far, kept or streamed.
+    private var bodyCount = 0
+    private var bodyLimit = 0
+    private var streamsBody = false
     private var trailers = Headers()
     private var emptyLinesBeforeRequest = 0
 
@@ -50,7 +68,7 @@ public struct RequestParser: Sendable {
     /// True while a request body is being received.
     public var isReadingBody: Bool {
         switch state {
-        case .fixedBody, .chunkData, .chunkDataEnd: true
+        case .awaitingBodyPlan, .fixedBody, .chunkData, .chunkDataEnd: true
         case .line(.chunkSize, _), .line(.trailer, _): true
         default: false
         }
@@ -63,22 +81,37 @@ public struct RequestParser: Sendable {
     }
 
     /// Body bytes received so far for the current request.
-    public var bodyBytesReceived: Int { body.count }
+    public var bodyBytesReceived: Int { bodyCount }
 
     /// Stops parsing: bytes fed later are ignored (the connection is closing).
     public mutating func stop() { state = .stopped }
 
-    /// Feeds bytes; appends what they complete to `events`. After an error every later call
-    /// throws the same error.
+    /// Feeds bytes; appends what they complete to `events`. Every body is kept in memory, up to
+    /// `limits.maxBodyBytes`. After an error every later call throws the same error.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, into events: inout [Event]) throws(ParseError) {
         var index = 0
+        repeat {
+            index = try parse(bytes, from: index, into: &events)
+            try takeBody(.buffer(limit: limits.maxBodyBytes))
+        } while index < bytes.count
+    }
+
+    /// Parses `bytes` from `start` on, appending what they complete to `events`, and returns
+    /// where it stopped: at the end, or just after a head whose body follows. There it waits
+    /// for `takeBody`, so the caller can route the head before a byte of its body is parsed.
+    /// Ranges in `.body` events index `bytes`. After an error every later call throws it again.
+    public mutating func parse(_ bytes: UnsafeRawBufferPointer, from start: Int,
+                               into events: inout [Event]) throws(ParseError) -> Int {
+        var index = start
         let count = bytes.count
         outer: while index < count {
             switch state {
             case .stopped:
-                return
+                return count
             case .failed(let error):
                 throw error
+            case .awaitingBodyPlan:
+                return index
             case .line(let kind, var sawCR):
                 // Inner loop: stay in this line until it ends, without re-dispatching per byte.
                 while index < count {
@@ -101,7 +134,7 @@ public struct RequestParser: Sendable {
                 state = .line(kind, sawCR: sawCR)
             case .fixedBody(let remaining):
                 let take = min(remaining, count - index)
-                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + take)]))
+                takeBodyBytes(bytes, index..<(index + take), into: &events)
                 index += take
                 if take == remaining {
                     finishRequest(into: &events)
@@ -110,7 +143,7 @@ public struct RequestParser: Sendable {
                 }
             case .chunkData(let remaining):
                 let take = min(remaining, count - index)
-                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + take)]))
+                takeBodyBytes(bytes, index..<(index + take), into: &events)
                 index += take
                 state = take == remaining ? .chunkDataEnd(sawCR: false) : .chunkData(remaining: remaining - take)
             case .chunkDataEnd(let sawCR):
@@ -124,6 +157,36 @@ public struct RequestParser: Sendable {
                     throw fail(.bad("chunk-data-unterminated", "chunk data not followed by CRLF (RFC 9112 §7.1)"))
                 }
             }
+        }
+        return count
+    }
+
+    /// Says how the body of the head just parsed is taken; does nothing unless `parse` stopped
+    /// after such a head. A Content-Length over the plan's limit fails here, before the body.
+    public mutating func takeBody(_ plan: BodyPlan) throws(ParseError) {
+        guard case .awaitingBodyPlan(let contentLength) = state else { return }
+        switch plan {
+        case .buffer(let limit): (streamsBody, bodyLimit) = (false, limit)
+        case .stream(let limit): (streamsBody, bodyLimit) = (true, limit)
+        }
+        guard let contentLength else {
+            state = .line(.chunkSize, sawCR: false)
+            return
+        }
+        if contentLength > bodyLimit {
+            throw fail(ParseError(.contentTooLarge, "body-too-large",
+                "request body of \(contentLength) bytes is larger than the limit of \(bodyLimit) bytes"))
+        }
+        if !streamsBody { body.reserveCapacity(min(contentLength, 1 << 20)) }
+        state = .fixedBody(remaining: contentLength)
+    }
+
+    private mutating func takeBodyBytes(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, into events: inout [Event]) {
+        bodyCount += range.count
+        if streamsBody {
+            events.append(.body(range))
+        } else {
+            body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range]))
         }
     }
 
@@ -173,9 +236,10 @@ public struct RequestParser: Sendable {
                 }
             case .chunkSize:
                 let size = try ChunkLine.parseSize(line)
-                if body.count + size > limits.maxBodyBytes {
+                // Subtracted, not added: a chunk size near Int.max must not overflow.
+                if size > bodyLimit - bodyCount {
                     throw ParseError(.contentTooLarge, "body-too-large",
-                        "request body larger than the limit of \(limits.maxBodyBytes) bytes")
+                        "request body larger than the limit of \(bodyLimit) bytes")
                 }
                 state = size == 0 ? .line(.trailer, sawCR: false) : .chunkData(remaining: size)
             case .trailer:
@@ -198,17 +262,16 @@ public struct RequestParser: Sendable {
     }
 
     private mutating func finishHead(into events: inout [Event]) throws(ParseError) {
-        let parsed = try head.build(limits: limits)
+        let parsed = try head.build()
         parsedHead = parsed
         events.append(.head(parsed))
         switch parsed.framing {
         case .none, .length(0):
             finishRequest(into: &events)
         case .length(let length):
-            body.reserveCapacity(min(length, 1 << 20))
-            state = .fixedBody(remaining: length)
+            state = .awaitingBodyPlan(contentLength: length)
         case .chunked:
-            state = .line(.chunkSize, sawCR: false)
+            state = .awaitingBodyPlan(contentLength: nil)
         }
     }
 
@@ -217,6 +280,7 @@ public struct RequestParser: Sendable {
         events.append(.request(ParsedRequest(head: parsedHead, body: body, trailers: trailers)))
         self.parsedHead = nil
         body = []
+        bodyCount = 0
         trailers = Headers()
         head = HeadBuilder()
         emptyLinesBeforeRequest = 0

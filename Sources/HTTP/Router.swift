@@ -8,6 +8,13 @@ public typealias Handler = @Sendable (Request) throws -> Response
 /// waits on that work.
 public typealias DeferredHandler = @Sendable (Request, Responder) throws -> Void
 
+/// Decides from a request's head whether a streaming route takes its body: it sees the head,
+/// path parameters, query and request id (the body empty, `upload` nil) before a byte of the
+/// body is read. Throwing an `HTTPError` (401, 403, 429...) answers with it at once and closes
+/// the connection with the body unread; no `100 Continue` is sent. It runs on the connection's
+/// event queue, so it must be quick and never wait (a token check, an in-memory quota lookup).
+public typealias Admission = @Sendable (Request) throws -> Void
+
 /// Where a handler runs: on the connection's event queue (cheap, never blocking: health,
 /// metrics) or on the bounded CPU executor (anything that computes or touches storage).
 public enum Execution: Sendable {
@@ -22,6 +29,9 @@ public struct Route: Sendable {
     public let execution: Execution
     /// When true a request without Content-Length or chunked body gets 411.
     public let requiresBody: Bool
+    /// Where a streaming route's bodies go; nil for routes whose body is kept in memory.
+    public let upload: UploadPolicy?
+    let admit: Admission?
     let handler: RouteHandler
 }
 
@@ -54,13 +64,28 @@ public struct Router: Sendable {
         append("POST", template, execution: .executor, requiresBody: true, handler: .deferred(handler))
     }
 
+    /// A route whose body is streamed to a temporary file instead of memory, for uploads far
+    /// larger than `Limits.maxBodyBytes` (which does not apply here: `upload.maxBodyBytes`
+    /// does). The route is matched as soon as the head is parsed; `admit` (see `Admission`)
+    /// may refuse it before the body. The body, de-chunked, is written to a new file in
+    /// `upload.directory` while its SHA-256 is computed; once complete and synced, `handler`
+    /// runs on the executor with `request.upload` set. It may rename the file into place;
+    /// whatever is left at the path afterwards is deleted, as is the file of a body that never
+    /// completes (client gone, timeout, bad framing, shutdown): the handler then never runs.
+    /// An empty body gives a 0-byte file; no body framing at all gets 411.
+    public mutating func addStreaming(_ method: String, _ template: String, upload: UploadPolicy,
+                                      admit: Admission? = nil, handler: @escaping Handler) {
+        append(method, template, execution: .executor, requiresBody: true, handler: .immediate(handler),
+               upload: upload, admit: admit)
+    }
+
     private mutating func append(_ method: String, _ template: String, execution: Execution, requiresBody: Bool,
-                                 handler: RouteHandler) {
+                                 handler: RouteHandler, upload: UploadPolicy? = nil, admit: Admission? = nil) {
         let segments = template.split(separator: "/").map { part -> PathSegment in
             part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
         }
         routes.append(Route(method: method, template: template, segments: segments, execution: execution,
-                            requiresBody: requiresBody, handler: handler))
+                            requiresBody: requiresBody, upload: upload, admit: admit, handler: handler))
     }
 
     public mutating func get(_ template: String, execution: Execution = .executor, handler: @escaping Handler) {

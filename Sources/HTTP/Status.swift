@@ -29,6 +29,7 @@ public struct Status: Sendable, Hashable, CustomStringConvertible {
     public static let notImplemented = Status(501)
     public static let serviceUnavailable = Status(503)
     public static let httpVersionNotSupported = Status(505)
+    public static let insufficientStorage = Status(507)  // RFC 4918 §11.5
 
     public var reason: String {
         switch code {
@@ -56,6 +57,7 @@ public struct Status: Sendable, Hashable, CustomStringConvertible {
         case 501: "Not Implemented"
         case 503: "Service Unavailable"
         case 505: "HTTP Version Not Supported"
+        case 507: "Insufficient Storage"
         default: "Status \(code)"
         }
     }

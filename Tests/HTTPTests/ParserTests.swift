@@ -30,10 +30,48 @@ func parse(_ bytes: [UInt8], limits: Limits = Limits(), split: Int? = nil) -> [S
     return log
 }
 
+/// Parses `step` bytes at a time with every body streamed: the body bytes reported through
+/// `.body` events, and a summary of the other events (or the error).
+func parseStreaming(_ bytes: [UInt8], limits: Limits = Limits(), streamLimit: Int, step: Int) -> (body: [UInt8], log: [String]) {
+    var parser = RequestParser(limits: limits)
+    var events: [RequestParser.Event] = []
+    var body: [UInt8] = []
+    var log: [String] = []
+    var start = 0
+    var failed = false
+    repeat {
+        let end = min(start + step, bytes.count)
+        bytes[start..<end].withUnsafeBytes { piece in
+            var index = 0
+            repeat {
+                events.removeAll()
+                var failure: ParseError?
+                do throws(ParseError) {
+                    index = try parser.parse(piece, from: index, into: &events)
+                    try parser.takeBody(.stream(limit: streamLimit))
+                } catch {
+                    failure = error
+                }
+                for event in events {
+                    if case .body(let range) = event { body += piece[range] } else { log.append(describe(event)) }
+                }
+                if let failure {
+                    log.append("error \(failure.status.code) \(failure.code)")
+                    failed = true
+                }
+            } while !failed && index < piece.count
+        }
+        start = end
+    } while !failed && start < bytes.count
+    return (body, log)
+}
+
 func describe(_ event: RequestParser.Event) -> String {
     switch event {
     case .head(let head):
         "head \(head.method) \(head.path) q=\(head.query ?? "-") \(head.version) \(head.framing) keepAlive=\(head.keepAlive) continue=\(head.expectsContinue)"
+    case .body(let range):
+        "body \(range.count) bytes"
     case .request(let request):
         "request body=\(String(decoding: request.body, as: UTF8.self)) trailers=\(request.trailers.map { "\($0.name)=\($0.value)" })"
     }
@@ -128,6 +166,29 @@ func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
         for raw in [longTarget, bigHeader, manyHeaders, bigBody, bigChunks] {
             #expect(parse(bytes(raw), limits: limits, split: 1) == parse(bytes(raw), limits: limits))
         }
+    }
+
+    @Test func streamedBodiesAreReportedNotKeptAndObeyTheirOwnLimit() {
+        var limits = Limits()
+        limits.maxBodyBytes = 4
+        let raw = bytes("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world"
+            + "POST /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n")
+        let whole = parseStreaming(raw, limits: limits, streamLimit: 11, step: raw.count)
+        #expect(String(decoding: whole.body, as: UTF8.self) == "hello worldhello world")
+        #expect(whole.log.filter { $0.hasPrefix("request") } == ["request body= trailers=[]", "request body= trailers=[\"X-T=1\"]"])
+        for step in [1, 2, 5] {
+            let split = parseStreaming(raw, limits: limits, streamLimit: 11, step: step)
+            #expect(split.body == whole.body && split.log == whole.log, "split into \(step) bytes")
+        }
+        let tooLong = bytes("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\n\r\n")
+        #expect(parseStreaming(tooLong, streamLimit: 11, step: 100).log.last == "error 413 body-too-large")
+        let tooManyChunks = bytes("POST /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n6\r\n")
+        #expect(parseStreaming(tooManyChunks, streamLimit: 11, step: 100).log.last == "error 413 body-too-large")
+    }
+
+    @Test func chunkSizeNearIntMaxIs413NotAnOverflow() {
+        let raw = bytes("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7fffffffffffffff\r\n")
+        #expect(parse(raw).last == "error 413 body-too-large")
     }
 
     @Test func expectContinueOnlyWithABody() {
