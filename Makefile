@@ -1,5 +1,7 @@
 # Entry points for people and CI; README.md explains each.
 SWIFT ?= swift
+# The acceptance data beside the repository.
+SHARED ?= ../shared
 
 .PHONY: setup build test serve bench clean
 
@@ -12,6 +14,7 @@ build: setup
 
 test: setup
 	$(SWIFT) test
+	.venv/bin/python tools/durability_check.py .build/debug/dpcl $(SHARED)/data/coco-person-dev
 	Fuzz/run.sh 60
 
 serve: build

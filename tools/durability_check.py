@@ -113,6 +113,8 @@ def main():
                 body = files[sum(key.encode()) % len(files)]
                 status, answer, _ = server.request("POST", f"/v1/benchmarks/{benchmark}/submissions", body,
                                                    dict(auth, **{"Idempotency-Key": key}))
+                if status == 0:
+                    break  # the server was killed under this request
                 if status == 202:
                     got = json.loads(answer)["id"]
                     if key in acknowledged and acknowledged[key] != got:

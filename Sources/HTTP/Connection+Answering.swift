@@ -66,7 +66,8 @@ extension Connection {
                 return
             }
             let request = Request(head: head, body: parsed.body, trailers: parsed.trailers, pathParameters: parameters,
-                                  query: query, requestId: requestId, routeTemplate: route.template, upload: upload?.file)
+                                  query: query, requestId: requestId, routeTemplate: route.template, upload: upload?.file,
+                                  clientAddress: clientAddress)
             if route.execution == .inline, case .immediate(let handler) = route.handler {
                 finish(Self.run(handler, request), head: head, requestId: requestId, route: route.template, start: start)
             } else {

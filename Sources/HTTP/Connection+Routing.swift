@@ -38,7 +38,7 @@ extension Connection {
             // A bad query is refused now rather than after a gigabyte of body.
             let query = try QueryParameters(parsing: head.query)
             try route.admit?(Request(head: head, body: [], pathParameters: parameters, query: query,
-                                     requestId: routing.requestId, routeTemplate: route.template))
+                                     requestId: routing.requestId, routeTemplate: route.template, clientAddress: clientAddress))
             guard takeBody(of: head, .stream(limit: policy.maxBodyBytes)) else { return false }
             let length: Int? = if case .length(let length) = head.framing { length } else { nil }
             upload = try TemporaryUpload(directory: policy.directory, expectedBytes: length)

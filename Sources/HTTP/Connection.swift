@@ -61,8 +61,12 @@ final class Connection: @unchecked Sendable {
     var deadline: UInt64 = 0
     var deadlineKind = DeadlineKind.none
 
-    init(fd: Int32, loop: EventLoop, context: ServerContext) {
+    /// The client's IP address, as text.
+    let clientAddress: String
+
+    init(fd: Int32, loop: EventLoop, context: ServerContext, clientAddress: String = "") {
         self.fd = fd
+        self.clientAddress = clientAddress
         self.loop = loop
         self.context = context
         self.parser = RequestParser(limits: context.configuration.limits)

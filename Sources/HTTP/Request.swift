@@ -17,6 +17,8 @@ public struct Request: Sendable {
     /// The body of a streaming route's request, complete on disk (`Router.addStreaming`);
     /// nil for other routes, and while the route's admission check runs.
     public let upload: UploadedFile?
+    /// The client's IP address (of the TCP connection; a proxy's when behind one).
+    public let clientAddress: String
 
     public var method: String { head.method }
     public var path: String { head.path }
@@ -25,8 +27,9 @@ public struct Request: Sendable {
     public init(
         head: RequestHead, body: [UInt8], trailers: Headers = Headers(), pathParameters: [String: String] = [:],
         query: QueryParameters = QueryParameters(), requestId: String = "", routeTemplate: String = "",
-        upload: UploadedFile? = nil
+        upload: UploadedFile? = nil, clientAddress: String = ""
     ) {
+        self.clientAddress = clientAddress
         self.head = head
         self.body = body
         self.trailers = trailers

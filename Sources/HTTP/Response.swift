@@ -24,8 +24,26 @@ public struct Response: Sendable {
     /// Encodes a value as JSON (sorted keys, so answers are stable byte for byte).
     public static func json<T: Encodable>(_ value: T, status: Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return bytes(Array(try encoder.encode(value)), contentType: "application/json", status: status)
+    }
+
+    /// A file's bytes: small ones at once, larger ones streamed in blocks (chunked), so that a
+    /// large file is never all in memory. 404 when it cannot be opened.
+    public static func file(_ path: String, contentType: String) throws(HTTPError) -> Response {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw HTTPError(.notFound, code: "not-found", message: "the file is not there")
+        }
+        let block = 1 << 20
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if let size, size <= block {
+            defer { try? handle.close() }
+            return bytes(Array((try? handle.readToEnd()) ?? Data()), contentType: contentType)
+        }
+        let reader = FileBlocks(handle: handle, block: block)
+        return Response(status: .ok, headers: Headers([("Content-Type", contentType)]), body: .stream { writer in
+            while let data = try reader.next() { writer.write(Array(data)) }
+        })
     }
 
     /// The one error shape of the API: `{"error": {"code": "...", "message": "..."}}`.
@@ -34,6 +52,25 @@ public struct Response: Sendable {
                              contentType: "application/json", status: status)
         for field in headers { response.headers.add(field.name, field.value) }
         return response
+    }
+}
+
+/// Reads a file block by block for a streamed body; closes it at the end.
+final class FileBlocks: @unchecked Sendable {
+    private let handle: FileHandle
+    private let block: Int
+
+    init(handle: FileHandle, block: Int) {
+        self.handle = handle
+        self.block = block
+    }
+
+    func next() throws -> Data? {
+        guard let data = try handle.read(upToCount: block), !data.isEmpty else {
+            try? handle.close()
+            return nil
+        }
+        return data
     }
 }
 

@@ -44,6 +44,9 @@ enum RouteHandler: Sendable {
 enum PathSegment: Sendable, Equatable {
     case literal(String)
     case parameter(String)
+    /// `{name...}`, last in a template: one or more segments, joined with `/` (a file path
+    /// inside a folder; each segment still refused when it is `.` or `..`).
+    case rest(String)
 }
 
 public struct Router: Sendable {
@@ -82,7 +85,9 @@ public struct Router: Sendable {
     private mutating func append(_ method: String, _ template: String, execution: Execution, requiresBody: Bool,
                                  handler: RouteHandler, upload: UploadPolicy? = nil, admit: Admission? = nil) {
         let segments = template.split(separator: "/").map { part -> PathSegment in
-            part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
+            guard part.hasPrefix("{") && part.hasSuffix("}") else { return .literal(String(part)) }
+            let name = part.dropFirst().dropLast()
+            return name.hasSuffix("...") ? .rest(String(name.dropLast(3))) : .parameter(String(name))
         }
         routes.append(Route(method: method, template: template, segments: segments, execution: execution,
                             requiresBody: requiresBody, upload: upload, admit: admit, handler: handler))
@@ -141,12 +146,18 @@ public struct Router: Sendable {
     }
 
     static func bind(_ template: [PathSegment], to segments: [String]) -> [String: String]? {
-        guard template.count == segments.count else { return nil }
         var parameters: [String: String] = [:]
+        if case .rest(let name) = template.last {
+            guard segments.count >= template.count else { return nil }
+            parameters[name] = segments[(template.count - 1)...].joined(separator: "/")
+        } else {
+            guard template.count == segments.count else { return nil }
+        }
         for (part, segment) in zip(template, segments) {
             switch part {
             case .literal(let literal): if literal != segment { return nil }
             case .parameter(let name): parameters[name] = segment
+            case .rest: break
             }
         }
         return parameters

@@ -66,7 +66,11 @@ public final class Server: @unchecked Sendable {
 
     private func acceptAll(_ listener: Int32) {
         for _ in 0..<128 {
-            let fd = accept(listener, nil, nil)
+            var peer = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listener, $0, &length) }
+            }
             if fd < 0 {
                 switch errno {
                 case EINTR, ECONNABORTED: continue
@@ -77,7 +81,7 @@ public final class Server: @unchecked Sendable {
                     return
                 }
             }
-            admit(fd)
+            admit(fd, client: Socket.describe(peer).host)
         }
     }
 
@@ -93,7 +97,7 @@ public final class Server: @unchecked Sendable {
         }
     }
 
-    private func admit(_ fd: Int32) {
+    private func admit(_ fd: Int32, client: String) {
         Socket.setNonBlocking(fd)
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         Socket.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
@@ -108,7 +112,7 @@ public final class Server: @unchecked Sendable {
         }
         let loop = loops[nextLoop]
         nextLoop = (nextLoop + 1) % loops.count
-        let connection = Connection(fd: fd, loop: loop, context: context)
+        let connection = Connection(fd: fd, loop: loop, context: context, clientAddress: client)
         let seconds = configuration.retryAfterSeconds
         let reject: Response? = open <= cap && !stopped ? nil : Response.error(.serviceUnavailable, code: "too-many-connections",
                                     message: "the server has \(cap) open connections; retry in \(seconds) s",

@@ -4,7 +4,7 @@ import CCrypto
 import Foundation
 
 public enum Digest {
-    static func sha256(_ bytes: [UInt8]) -> String {
+    public static func sha256(_ bytes: [UInt8]) -> String {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         _ = EVP_Digest(bytes, bytes.count, &digest, &length, EVP_sha256(), nil)

@@ -12,9 +12,15 @@ public final class Store: Sendable {
 
     public static let fileName = "leaderboard.sqlite"
 
-    public init(directory: String, now: @escaping @Sendable () -> Date = Date.init) throws {
+    /// Opens (and migrates) the store in `directory`, which is created when `create`; else it
+    /// must exist (a server reports a missing data directory rather than make one elsewhere).
+    public init(directory: String, create: Bool = true, now: @escaping @Sendable () -> Date = Date.init) throws {
         self.directory = directory
         self.now = now
+        var isDirectory: ObjCBool = false
+        guard create || (FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) else {
+            throw LeaderboardError.notFound(what: "data directory", name: directory)
+        }
         for folder in [directory] + Folder.allCases.map({ "\(directory)/\($0.rawValue)" }) {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }

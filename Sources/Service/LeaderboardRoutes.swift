@@ -255,7 +255,7 @@ struct LeaderboardRoutes: Sendable {
     /// The benchmark of the path; a hidden one exists for the admin only.
     private func visibleBenchmark(_ request: Request) throws -> BenchmarkInfo {
         let name = request.pathParameters["name"] ?? ""
-        guard let info = try store.benchmark(named: name), info.visibility == Visibility.public.rawValue || (try isAdmin(request)) else {
+        guard let info = try store.benchmark(named: name), try info.visibility == Visibility.public.rawValue || isAdmin(request) else {
             throw ServiceError.notFound(what: "benchmark \(name)").httpError
         }
         return info

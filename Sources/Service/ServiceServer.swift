@@ -30,7 +30,7 @@ public enum ServiceServer {
         var leaderboard: LeaderboardRoutes?
         var leaderboardProblem: String?
         do {
-            let routes = LeaderboardRoutes(store: try Store(directory: configuration.dataDirectory), configuration: configuration.leaderboard)
+            let routes = LeaderboardRoutes(store: try Store(directory: configuration.dataDirectory, create: false), configuration: configuration.leaderboard)
             try routes.jobs.start()
             leaderboard = routes
         } catch {

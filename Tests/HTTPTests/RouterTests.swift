@@ -19,6 +19,27 @@ import Testing
         #expect(parameters == ["id": "a b"])
     }
 
+    @Test func aRestParameterTakesTheRemainingSegmentsButNoTraversal() throws {
+        var router = Router()
+        router.get("/v1/benchmarks/{name}/images/{file...}") { _ in Response.text("image") }
+        guard case .found(_, let parameters) = try router.match(method: "GET", path: "/v1/benchmarks/b/images/images/a%20b.jpg") else {
+            Issue.record("no match")
+            return
+        }
+        #expect(parameters == ["name": "b", "file": "images/a b.jpg"])
+        guard case .found(_, let one) = try router.match(method: "GET", path: "/v1/benchmarks/b/images/x.png") else {
+            Issue.record("no match")
+            return
+        }
+        #expect(one["file"] == "x.png")
+        guard case .notFound = try router.match(method: "GET", path: "/v1/benchmarks/b/images") else {
+            Issue.record("a rest parameter needs at least one segment")
+            return
+        }
+        #expect(throws: HTTPError.self) { try router.match(method: "GET", path: "/v1/benchmarks/b/images/../../ground-truth/x.json") }
+        #expect(throws: HTTPError.self) { try router.match(method: "GET", path: "/v1/benchmarks/b/images/a%2F..%2Fx") }
+    }
+
     @Test func headUsesGetRoute() throws {
         guard case .found(let route, _) = try router().match(method: "HEAD", path: "/v1/submissions/1") else {
             Issue.record("no match")

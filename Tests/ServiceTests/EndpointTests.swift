@@ -1,6 +1,7 @@
 // The service's endpoints over a live server and real curl: health, readiness (and its
 // failure reasons), metrics, the embedded OpenAPI document, version, JSON errors.
 import Foundation
+import Leaderboard
 import HTTP
 import TestSupport
 import Testing
@@ -37,14 +38,19 @@ import Yams
         let document = try #require(try Yams.load(yaml: String(decoding: OpenAPIDocument.bytes, as: UTF8.self)) as? [String: Any])
         #expect((document["openapi"] as? String)?.hasPrefix("3.1") == true)
         let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let folder = FileManager.default.temporaryDirectory.appending(path: "openapi-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let leaderboard = LeaderboardRoutes(store: try Store(directory: folder), configuration: LeaderboardConfiguration())
         let router = Routes.make(readiness: Readiness(dataDirectory: "/"), isDraining: { false }, metrics: ServerMetrics(),
                                  match: MatchRoutes(host: ModelHost(), configuration: InferenceConfiguration(),
-                                                    registry: ServerMetrics().registry))
-        let served = Set(router.routes.map { "\($0.method.lowercased()) \($0.template)" })
+                                                    registry: ServerMetrics().registry),
+                                 leaderboard: leaderboard)
+        // A rest parameter (`{file...}`) is a plain path parameter to OpenAPI.
+        let served = Set(router.routes.map { "\($0.method.lowercased()) \($0.template.replacingOccurrences(of: "...}", with: "}"))" })
         let documented = Set(paths.flatMap { path, operations in
             operations.keys.filter { ["get", "post", "put", "delete", "patch"].contains($0) }.map { "\($0) \(path)" }
         })
-        #expect(served.contains("post /v1/match") && served.contains("get /v1/models"))
+        #expect(served.contains("post /v1/match") && served.contains("get /v1/models") && served.contains("post /v1/benchmarks/{name}/submissions"))
         #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
         #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
         // Every operation names its responses.
