@@ -3,7 +3,7 @@ SWIFT ?= swift
 # The acceptance data beside the repository.
 SHARED ?= ../shared
 
-.PHONY: setup build test serve bench clean
+.PHONY: setup build test fuzz serve bench clean
 
 setup:
 	@scripts/setup
@@ -15,7 +15,12 @@ build: setup
 test: setup
 	$(SWIFT) test
 	.venv/bin/python tools/durability_check.py .build/debug/dpcl $(SHARED)/data/coco-person-dev
-	Fuzz/run.sh 60
+	Fuzz/run.sh 10
+
+# Longer fuzzing than the test command's: each target for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 120
+fuzz: setup
+	Fuzz/run.sh $(FUZZ_SECONDS)
 
 serve: build
 	.build/release/dpcl serve --host 127.0.0.1 --port 8080 --config Config/server.yaml

@@ -150,7 +150,8 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "Tensor", "TestSupport", "dpcl"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "LeaderboardTests", dependencies: [
-            "Leaderboard", "Evaluation", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            // dpcl for the command-line test.
+            "Leaderboard", "Evaluation", "TestSupport", "dpcl", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServiceTests", dependencies: [

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A MISC210K-size submission through the leaderboard: the eval benchmark's synthetic ground
 # truth added with `dpcl leaderboard add-benchmark`, then its ~1 GB submission uploaded with
-# curl to a live server. Reports the upload time, the server's resident memory (idle, and
+# curl to a live server (`-T`: curl streams the file; `--data-binary @` would read it all
+# into memory first). Reports the upload time, the server's resident memory (idle, and
 # the most seen during the upload, sampled every 50 ms), and the time until the submission
 # is scored. Target: the upload leaves the server's RSS within 100 MB of idle.
 set -euo pipefail
@@ -46,7 +47,7 @@ idle=$(rss_kb)
 size=$(stat -c %s "$data/pred.json")
 peak=$idle
 curl -s -o "$work/answer.json" -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $token" \
-    -H 'Content-Type: application/json' --data-binary "@$data/pred.json" \
+    -H 'Content-Type: application/json' -X POST -T "$data/pred.json" \
     "http://127.0.0.1:$port/v1/benchmarks/synthetic-misc210k/submissions" >"$work/curl.out" &
 uploader=$!
 while kill -0 "$uploader" 2>/dev/null; do
