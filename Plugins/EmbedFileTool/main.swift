@@ -1,28 +1,49 @@
-// Writes a Swift source declaring one string constant that holds a file's exact bytes
-// (as a base64 literal decoded at first use, so no character needs escaping).
+// Writes a Swift source embedding files' exact bytes (base64 literals decoded at first use,
+// so no character needs escaping): one file as a constant, or a folder's files as a
+// dictionary keyed by their paths relative to the folder.
+//   embed-file INPUT OUTPUT.swift NAME
+//   embed-file --folder ROOT OUTPUT.swift NAME FILE...
 import Foundation
 
-let arguments = CommandLine.arguments
-guard arguments.count == 4 else {
-    FileHandle.standardError.write(Data("usage: embed-file INPUT OUTPUT.swift NAME\n".utf8))
-    exit(2)
+func literal(_ data: Data) -> String {
+    "Array(Data(base64Encoded: \"\"\"\n\(data.base64EncodedString(options: [.lineLength76Characters, .endLineWithLineFeed]))\n\"\"\", options: .ignoreUnknownCharacters) ?? Data())"
 }
-let input = URL(fileURLWithPath: arguments[1])
-let output = URL(fileURLWithPath: arguments[2])
-let name = arguments[3]
+
+let arguments = CommandLine.arguments
 do {
-    let data = try Data(contentsOf: input)
-    let encoded = data.base64EncodedString(options: [.lineLength76Characters, .endLineWithLineFeed])
-    let source = """
-    // Generated at build time from \(input.lastPathComponent); do not edit.
-    import Foundation
+    if arguments.count >= 4, arguments[1] == "--folder" {
+        let root = URL(fileURLWithPath: arguments[2]).standardizedFileURL.path
+        let (output, name) = (URL(fileURLWithPath: arguments[3]), arguments[4])
+        var entries: [String] = []
+        for path in arguments[5...].sorted() {
+            let full = URL(fileURLWithPath: path).standardizedFileURL.path
+            let relative = String(full.dropFirst(root.count + 1))
+            entries.append("    \"\(relative)\": \(literal(try Data(contentsOf: URL(fileURLWithPath: full)))),")
+        }
+        let source = """
+        // Generated at build time from the files of \(URL(fileURLWithPath: root).lastPathComponent)/; do not edit.
+        import Foundation
 
-    let \(name): [UInt8] = Array(Data(base64Encoded: \"\"\"
-    \(encoded)
-    \"\"\", options: .ignoreUnknownCharacters) ?? Data())
+        let \(name): [String: [UInt8]] = [
+        \(entries.isEmpty ? ":" : entries.joined(separator: "\n"))
+        ]
 
-    """
-    try Data(source.utf8).write(to: output, options: .atomic)
+        """
+        try Data(source.utf8).write(to: output, options: .atomic)
+    } else if arguments.count == 4 {
+        let (input, output, name) = (URL(fileURLWithPath: arguments[1]), URL(fileURLWithPath: arguments[2]), arguments[3])
+        let source = """
+        // Generated at build time from \(input.lastPathComponent); do not edit.
+        import Foundation
+
+        let \(name): [UInt8] = \(literal(try Data(contentsOf: input)))
+
+        """
+        try Data(source.utf8).write(to: output, options: .atomic)
+    } else {
+        FileHandle.standardError.write(Data("usage: embed-file INPUT OUTPUT.swift NAME | embed-file --folder ROOT OUTPUT.swift NAME FILE...\n".utf8))
+        exit(2)
+    }
 } catch {
     FileHandle.standardError.write(Data("embed-file: \(error)\n".utf8))
     exit(1)

@@ -36,6 +36,11 @@ struct LeaderboardRoutes: Sendable {
                             admit: { request in try admitSubmission(request) }) { request in try submit(request) }
         router.get("/v1/submissions/{id}") { request in try submission(request) }
         router.get("/v1/benchmarks/{name}/leaderboard") { request in try leaderboard(request) }
+        router.get("/leaderboards") { request in try leaderboardsPage(request) }
+        router.get("/leaderboards/{name}") { request in
+            let info = try visibleBenchmark(request)
+            return WebRoutes.page(Array(try page(info, try rankingQuery(request)).utf8), contentType: "text/html; charset=utf-8")
+        }
     }
 
     // MARK: teams
@@ -206,6 +211,18 @@ struct LeaderboardRoutes: Sendable {
 
     private func leaderboard(_ request: Request) throws -> Response {
         let info = try visibleBenchmark(request)
+        let query = try rankingQuery(request)
+        switch Self.format(request) {
+        case .csv:
+            return Response.text(RankingCSV.render(try mapped { try store.ranking(benchmark: info.name, query) }),
+                                 contentType: "text/csv; charset=utf-8")
+        case .html: return WebRoutes.page(Array(try page(info, query).utf8), contentType: "text/html; charset=utf-8")
+        case .json: return try Response.json(try mapped { try store.ranking(benchmark: info.name, query) })
+        }
+    }
+
+    /// `alpha`, `metric`, `category` and `all` of a leaderboard request.
+    private func rankingQuery(_ request: Request) throws(HTTPError) -> RankingQuery {
         var query = RankingQuery()
         if let alpha = request.query["alpha"] {
             guard let value = Double(alpha), value.isFinite else { throw HTTPError(.badRequest, code: "invalid-alpha", message: "alpha must be a number such as 0.10") }
@@ -219,14 +236,31 @@ struct LeaderboardRoutes: Sendable {
             query.metric = value
         }
         query.category = request.query["category"].flatMap { $0.isEmpty ? nil : $0 }
-        query.all = ["1", "true", "yes"].contains(request.query["all"] ?? "")
+        query.all = ["1", "true", "yes", "on"].contains(request.query["all"] ?? "")
+        return query
+    }
+
+    /// The benchmark's page: the ranking, and F1 and mPCK at the same α for its chart.
+    private func page(_ info: BenchmarkInfo, _ query: RankingQuery) throws -> String {
         let ranking = try mapped { try store.ranking(benchmark: info.name, query) }
-        switch Self.format(request) {
-        case .csv: return Response.text(RankingCSV.render(ranking), contentType: "text/csv; charset=utf-8")
-        case .html: return Response.text(RankingHTML.render(ranking, title: info.title, description: info.description),
-                                         contentType: "text/html; charset=utf-8")
-        case .json: return try Response.json(ranking)
+        func values(_ metric: RankingMetric) throws -> [Int64: Double?] {
+            var other = query
+            other.metric = metric
+            other.all = true
+            return Dictionary(uniqueKeysWithValues: try mapped { try store.ranking(benchmark: info.name, other) }.rows.map { ($0.submission, $0.value) })
         }
+        let (f1, mpck) = (try values(.f1), try values(.mpck))
+        let bars = ranking.rows.map { row in
+            RankingHTML.Bars(label: "\(row.rank). \(row.team ?? "anonymous") — \(row.method)", f1: f1[row.submission] ?? nil, mpck: mpck[row.submission] ?? nil)
+        }
+        return RankingHTML.render(ranking, benchmark: info, query: query, bars: bars)
+    }
+
+    private func leaderboardsPage(_ request: Request) throws -> Response {
+        let entries = try store.benchmarks(includeHidden: try isAdmin(request)).map { info in
+            (benchmark: info, leader: try store.ranking(benchmark: info.name, RankingQuery()).rows.first)
+        }
+        return WebRoutes.page(Array(RankingHTML.index(entries).utf8), contentType: "text/html; charset=utf-8")
     }
 
     enum Format { case json, csv, html }

@@ -8,11 +8,12 @@ enum Routes {
     /// see its state.
     static func make(
         readiness: Readiness, isDraining: @escaping @Sendable () -> Bool, metrics: ServerMetrics, match: MatchRoutes,
-        leaderboard: LeaderboardRoutes?
+        leaderboard: LeaderboardRoutes?, web: WebRoutes = WebRoutes(examples: nil)
     ) -> Router {
         var router = Router()
         match.register(&router)
         leaderboard?.register(&router)
+        web.register(&router)
         // Constant answers are prepared once: nothing to compute, nothing to wait on.
         let alive = Response.bytes(Array("{\"status\":\"ok\"}".utf8), contentType: "application/json")
         let ready = Response.bytes(Array("{\"status\":\"ready\"}".utf8), contentType: "application/json")

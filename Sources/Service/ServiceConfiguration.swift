@@ -12,6 +12,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var logLevel = Logger.Level.info
     public var inference = InferenceConfiguration()
     public var leaderboard = LeaderboardConfiguration()
+    /// A folder of misc-pairs/v1 splits (`<split>/pairs.json` and its images) whose first
+    /// pairs the match page offers as examples; nil: none.
+    public var examplesDirectory: String?
 
     public init() {}
 
@@ -27,6 +30,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
             throw .invalid(source: source, reason: "\(error)")
         }
         try file.apply(to: &self, source: source)
+        if let baseDirectory, let examples = file.examples_dir, !examples.isEmpty, !examples.hasPrefix("/") {
+            examplesDirectory = URL(fileURLWithPath: baseDirectory).appendingPathComponent(examples).standardized.path
+        }
         if let baseDirectory, let model = file.inference?.model_config, !model.isEmpty, !model.hasPrefix("/") {
             inference.modelConfig = URL(fileURLWithPath: baseDirectory).appendingPathComponent(model).standardized.path
         }
@@ -122,6 +128,7 @@ struct ConfigFile: Decodable {
     var inference: Inference?
     var leaderboard: Leaderboard?
     var data_dir: String?
+    var examples_dir: String?
 
     func apply(to config: inout ServiceConfiguration, source: String) throws(ConfigError) {
         func positive(_ key: String, _ value: Int?, into target: inout Int) throws(ConfigError) {
@@ -195,5 +202,6 @@ struct ConfigFile: Decodable {
                          into: &config.leaderboard.maxFailedAuthPerMinute)
         }
         if let dataDir = data_dir { config.dataDirectory = dataDir }
+        if let examples = examples_dir { config.examplesDirectory = examples.isEmpty ? nil : examples }
     }
 }

@@ -40,7 +40,8 @@ public enum ServiceServer {
         let router = Routes.make(
             readiness: Readiness(dataDirectory: configuration.dataDirectory, model: model, leaderboardProblem: leaderboardProblem),
             isDraining: { box.server?.isDraining ?? false },
-            metrics: metrics, match: match, leaderboard: leaderboard)
+            metrics: metrics, match: match, leaderboard: leaderboard,
+            web: WebRoutes(examples: configuration.examplesDirectory.map(Examples.init(folder:))))
         let server = Server(configuration: configuration.server, router: router, logger: logger, metrics: metrics)
         box.server = server
         return Parts(server: server, match: match, leaderboard: leaderboard)

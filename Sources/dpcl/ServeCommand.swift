@@ -29,6 +29,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Directory of the weight files (overrides inference.model_dir).")
     var modelDir: String?
 
+    @Option(name: .customLong("examples-dir"), help: "A folder of misc-pairs/v1 splits whose first pairs the match page offers (overrides examples_dir).")
+    var examplesDir: String?
+
     func run() throws {
         var settings = ServiceConfiguration()
         // The default config path is optional (the binary may run elsewhere); a named one is not.
@@ -44,6 +47,7 @@ struct ServeCommand: ParsableCommand {
         if let dataDir { settings.dataDirectory = dataDir }
         if let modelConfig { settings.inference.modelConfig = modelConfig == "none" ? nil : modelConfig }
         if let modelDir { settings.inference.modelDirectory = modelDir }
+        if let examplesDir { settings.examplesDirectory = examplesDir }
         do { settings.leaderboard = try settings.leaderboard.applyingEnvironment() } catch { throw ValidationError(error.description) }
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in

@@ -134,7 +134,11 @@ import Testing
         let csv = RankingCSV.render(ranking).split(separator: "\r\n")
         #expect(csv.count == 3 && csv[0] == "rank,team,submission,method,submitted,f1@0.1000,f1@0.1000 person")
         #expect(csv[1].hasPrefix("1,first,\(a.id!),truth,") && csv[1].hasSuffix(",1.0000,1.0000"))
-        let html = RankingHTML.render(ranking, title: "COCO <dev>", description: "")
+        var info = try #require(try store.benchmark(named: "coco-person-dev"))
+        info = BenchmarkInfo(name: info.name, title: "COCO <dev>", description: info.description, created: info.created,
+                             visibility: info.visibility, ground_truth_sha256: info.ground_truth_sha256, inputs_sha256: info.inputs_sha256,
+                             categories: info.categories, pair_count: info.pair_count)
+        let html = RankingHTML.render(ranking, benchmark: info, query: RankingQuery(), bars: [])
         #expect(html.contains("<title>COCO &lt;dev&gt; leaderboard</title>") && html.contains("<td>first</td>"))
     }
 

@@ -15,7 +15,7 @@ class Tables(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag not in ("meta", "br", "img", "link", "input"):
             self.open.append(tag)
-        if tag == "title":
+        if tag == "title" and "head" in self.open:  # the page's title, not an SVG element's
             self.in_title = True
         elif tag == "table":
             self.table = dict(attrs).get("id", str(len(self.tables)))
