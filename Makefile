@@ -22,8 +22,10 @@ FUZZ_SECONDS ?= 120
 fuzz: setup
 	Fuzz/run.sh $(FUZZ_SECONDS)
 
+# The dev splits beside the repository, when there, give the match page its example pairs.
 serve: build
-	.build/release/dpcl serve --host 127.0.0.1 --port 8080 --config Config/server.yaml
+	.build/release/dpcl serve --host 127.0.0.1 --port 8080 --config Config/server.yaml \
+		$(if $(wildcard $(SHARED)/data/*/pairs.json),--examples-dir $(SHARED)/data)
 
 bench: build
 	@set -e; found=0; for script in Benchmarks/*.sh; do \
