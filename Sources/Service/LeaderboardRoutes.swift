@@ -72,7 +72,7 @@ struct LeaderboardRoutes: Sendable {
         } ?? .public
         let title = request.query["title"], description = request.query["description"] ?? ""
         switch request.mediaType {
-        case "application/json", "application/gzip":
+        case "application/json":
             let info = try mapped { try store.addBenchmark(groundTruth: upload.path, move: true, title: title, description: description, visibility: visibility) }
             return try benchmarkResponse(info, status: .created)
         case "multipart/form-data":

@@ -66,5 +66,11 @@ struct ServeCommand: ParsableCommand {
         }
         fflush(nil)
         server.runUntilStopped()
+        // Drained: every answer is sent and every acknowledged submission committed. Leave
+        // without running the C libraries' exit-time destructors: OpenBLAS frees its buffers
+        // there, under a model warm-up or an evaluation that may still be running on another
+        // thread (a crash on SIGTERM during start-up otherwise).
+        fflush(nil)
+        _exit(0)
     }
 }

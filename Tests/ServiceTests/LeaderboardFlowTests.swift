@@ -125,6 +125,8 @@ import Testing
         let tables = parsed["tables"] as! [String: [[String]]]
         #expect(tables["ranking"]?.count == 3 && tables["ranking"]?[1].prefix(2) == ["1", "oracle"] && tables["ranking"]?[1].last == "1.0000")
         #expect(tables["categories"]?[0].last == "person" && tables["categories"]?[2][1] == "shifted")
+        print("leaderboard flow: " + rows.map { "\($0["rank"] ?? "") \($0["team"] ?? "") f1@0.10 \($0["value"] ?? "")" }.joined(separator: "; ")
+              + "; CSV \(lines.count - 1) rows, HTML \(tables["ranking"]?.count ?? 0) rows; both submissions' scores equal dpcl eval --json")
     }
 
     @Test func everyAuthFailureIsAnsweredAndTheTruthIsNeverServed() throws {
