@@ -18,6 +18,14 @@ struct LeaderboardRoutes: Sendable {
                              maxFailuresPerMinute: configuration.maxFailedAuthPerMinute)
     }
 
+    /// The routes `register` adds (for the other role's hints).
+    static let templates: [(method: String, template: String)] = [
+        ("POST", "/v1/teams"), ("GET", "/v1/teams"), ("POST", "/v1/benchmarks"), ("GET", "/v1/benchmarks"),
+        ("GET", "/v1/benchmarks/{name}"), ("GET", "/v1/benchmarks/{name}/inputs"), ("PUT", "/v1/benchmarks/{name}/images/{file...}"),
+        ("GET", "/v1/benchmarks/{name}/images/{file...}"), ("POST", "/v1/benchmarks/{name}/submissions"), ("GET", "/v1/submissions/{id}"),
+        ("GET", "/v1/benchmarks/{name}/leaderboard"), ("GET", "/leaderboards"), ("GET", "/leaderboards/{name}"),
+    ]
+
     func register(_ router: inout Router) {
         let uploads = UploadPolicy(directory: store.uploadDirectory, maxBodyBytes: configuration.maxUploadBytes)
         let submissions = UploadPolicy(directory: store.uploadDirectory, maxBodyBytes: configuration.maxSubmissionBytes)

@@ -24,6 +24,9 @@ struct MatchRoutes: Sendable {
         }
     }
 
+    /// The routes `register` adds (for the other role's hints).
+    static let templates: [(method: String, template: String)] = [("POST", "/v1/match"), ("GET", "/v1/models")]
+
     func register(_ router: inout Router) {
         router.postDeferred("/v1/match") { request, responder in try match(request, responder) }
         router.get("/v1/models") { _ in try models() }

@@ -3,12 +3,13 @@ import Foundation
 import HTTP
 
 public struct Readiness: Sendable {
-    let dataDirectory: String
+    /// nil for a role that keeps no state (inference).
+    let dataDirectory: String?
     let model: ModelHost
     /// Why the leaderboard's database could not be opened; nil when it was.
     let leaderboardProblem: String?
 
-    public init(dataDirectory: String, model: ModelHost = ModelHost(), leaderboardProblem: String? = nil) {
+    public init(dataDirectory: String?, model: ModelHost = ModelHost(), leaderboardProblem: String? = nil) {
         self.dataDirectory = dataDirectory
         self.model = model
         self.leaderboardProblem = leaderboardProblem
@@ -17,11 +18,13 @@ public struct Readiness: Sendable {
     /// nil when ready, else the reason.
     public func problem(draining: Bool) -> String? {
         if draining { return "shutting down" }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return "data directory \(dataDirectory) does not exist"
+        if let dataDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                return "data directory \(dataDirectory) does not exist"
+            }
+            guard access(dataDirectory, W_OK) == 0 else { return "data directory \(dataDirectory) is not writable" }
         }
-        guard access(dataDirectory, W_OK) == 0 else { return "data directory \(dataDirectory) is not writable" }
         if let leaderboardProblem { return leaderboardProblem }
         switch model.state {
         case .none, .ready: return nil

@@ -7,17 +7,18 @@ enum Routes {
     /// `isDraining` and `metrics` come from the running server, so readiness and /metrics
     /// see its state.
     static func make(
-        readiness: Readiness, isDraining: @escaping @Sendable () -> Bool, metrics: ServerMetrics, match: MatchRoutes,
-        leaderboard: LeaderboardRoutes?, web: WebRoutes = WebRoutes(examples: nil)
+        readiness: Readiness, isDraining: @escaping @Sendable () -> Bool, metrics: ServerMetrics, match: MatchRoutes?,
+        leaderboard: LeaderboardRoutes?, role: ServiceRole = .all, web: WebRoutes = WebRoutes(examples: nil)
     ) -> Router {
         var router = Router()
-        match.register(&router)
+        match?.register(&router)
         leaderboard?.register(&router)
+        role.registerHints(&router)
         web.register(&router)
         // Constant answers are prepared once: nothing to compute, nothing to wait on.
         let alive = Response.bytes(Array("{\"status\":\"ok\"}".utf8), contentType: "application/json")
-        let ready = Response.bytes(Array("{\"status\":\"ready\"}".utf8), contentType: "application/json")
-        let version = Result { try Response.json(ServiceVersion.current) }
+        let ready = Response.bytes(Array("{\"role\":\"\(role.rawValue)\",\"status\":\"ready\"}".utf8), contentType: "application/json")
+        let version = Result { try Response.json(ServiceVersion.current.serving(role)) }
         router.get("/healthz", execution: .inline) { _ in alive }
         router.get("/readyz", execution: .inline) { _ in
             if let problem = readiness.problem(draining: isDraining()) {

@@ -9,6 +9,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var server = ServerConfiguration()
     /// Where the service keeps its state; readiness fails when it is not a writable folder.
     public var dataDirectory = "var"
+    public var role = ServiceRole.all
     public var logLevel = Logger.Level.info
     public var inference = InferenceConfiguration()
     public var leaderboard = LeaderboardConfiguration()
@@ -129,6 +130,7 @@ struct ConfigFile: Decodable {
     var leaderboard: Leaderboard?
     var data_dir: String?
     var examples_dir: String?
+    var role: String?
 
     func apply(to config: inout ServiceConfiguration, source: String) throws(ConfigError) {
         func positive(_ key: String, _ value: Int?, into target: inout Int) throws(ConfigError) {
@@ -202,6 +204,12 @@ struct ConfigFile: Decodable {
                          into: &config.leaderboard.maxFailedAuthPerMinute)
         }
         if let dataDir = data_dir { config.dataDirectory = dataDir }
+        if let role {
+            guard let value = ServiceRole(rawValue: role) else {
+                throw .outOfRange(key: "role", value: role, expected: ServiceRole.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            config.role = value
+        }
         if let examples = examples_dir { config.examplesDirectory = examples.isEmpty ? nil : examples }
     }
 }

@@ -8,7 +8,9 @@ public enum ServiceServer {
     /// The server; the configured model starts loading in the background.
     public static func make(configuration: ServiceConfiguration, logger: Logger) -> Server {
         let model = ModelHost()
-        model.startLoading(configuration.inference) { message in logger.info("\(message)") }
+        if configuration.role.servesInference {
+            model.startLoading(configuration.inference) { message in logger.info("\(message)") }
+        }
         return make(configuration: configuration, logger: logger, model: model).server
     }
 
@@ -29,18 +31,19 @@ public enum ServiceServer {
         // and readiness says why.
         var leaderboard: LeaderboardRoutes?
         var leaderboardProblem: String?
-        do {
+        if configuration.role.servesLeaderboard { do {
             let routes = LeaderboardRoutes(store: try Store(directory: configuration.dataDirectory, create: false), configuration: configuration.leaderboard)
             try routes.jobs.start()
             leaderboard = routes
         } catch {
             leaderboardProblem = "the leaderboard database in \(configuration.dataDirectory) cannot be opened: \(error)"
             logger.error("\(leaderboardProblem ?? "")")
-        }
+        } }
         let router = Routes.make(
-            readiness: Readiness(dataDirectory: configuration.dataDirectory, model: model, leaderboardProblem: leaderboardProblem),
+            readiness: Readiness(dataDirectory: configuration.role.servesLeaderboard ? configuration.dataDirectory : nil, model: model,
+                                 leaderboardProblem: leaderboardProblem),
             isDraining: { box.server?.isDraining ?? false },
-            metrics: metrics, match: match, leaderboard: leaderboard,
+            metrics: metrics, match: configuration.role.servesInference ? match : nil, leaderboard: leaderboard, role: configuration.role,
             web: WebRoutes(examples: configuration.examplesDirectory.map(Examples.init(folder:))))
         let server = Server(configuration: configuration.server, router: router, logger: logger, metrics: metrics)
         box.server = server

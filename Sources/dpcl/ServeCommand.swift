@@ -29,6 +29,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Directory of the weight files (overrides inference.model_dir).")
     var modelDir: String?
 
+    @Option(help: "What this process serves: all (default), inference (no database: scale it out) or leaderboard (no model).")
+    var role: String?
+
     @Option(name: .customLong("examples-dir"), help: "A folder of misc-pairs/v1 splits whose first pairs the match page offers (overrides examples_dir).")
     var examplesDir: String?
 
@@ -48,6 +51,10 @@ struct ServeCommand: ParsableCommand {
         if let modelConfig { settings.inference.modelConfig = modelConfig == "none" ? nil : modelConfig }
         if let modelDir { settings.inference.modelDirectory = modelDir }
         if let examplesDir { settings.examplesDirectory = examplesDir }
+        if let role {
+            guard let value = ServiceRole(rawValue: role) else { throw ValidationError("--role must be all, inference or leaderboard") }
+            settings.role = value
+        }
         do { settings.leaderboard = try settings.leaderboard.applyingEnvironment() } catch { throw ValidationError(error.description) }
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in
