@@ -55,6 +55,11 @@ public final class Store: Sendable {
     /// so that moving them into place is a rename).
     public var uploadDirectory: String { "\(directory)/\(Folder.uploads.rawValue)" }
 
+    /// Folds the write-ahead log into the database file and empties it.
+    public func checkpoint() throws {
+        _ = try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+
     /// `PRAGMA integrity_check`: "ok" for a sound database.
     public func integrityCheck() throws -> String {
         try database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }

@@ -5,21 +5,29 @@ import Leaderboard
 import Logging
 
 public enum ServiceServer {
-    /// The server; the configured model starts loading in the background.
-    public static func make(configuration: ServiceConfiguration, logger: Logger) -> Server {
+    /// The server and its parts; the configured model starts loading in the background.
+    public static func make(configuration: ServiceConfiguration, logger: Logger) -> Parts {
         let model = ModelHost()
         if configuration.role.servesInference {
             model.startLoading(configuration.inference) { message in logger.info("\(message)") }
         }
-        return make(configuration: configuration, logger: logger, model: model).server
+        return make(configuration: configuration, logger: logger, model: model)
     }
 
     /// The server and the routes a test reaches into: the match routes (whose inference
     /// queue a test can hold) and the leaderboard's (whose worker a test stops).
-    struct Parts {
-        let server: Server
+    public struct Parts: Sendable {
+        public let server: Server
         let match: MatchRoutes
         let leaderboard: LeaderboardRoutes?
+
+        /// Once the server has drained: the evaluation workers stop taking jobs and the
+        /// database's write-ahead log is folded into its file, so a stopped service leaves one
+        /// self-contained SQLite file behind.
+        public func finish() {
+            leaderboard?.jobs.stop()
+            try? leaderboard?.store.checkpoint()
+        }
     }
 
     /// The server with a given model host.

@@ -64,7 +64,8 @@ struct ServeCommand: ParsableCommand {
         }
         let logger = Logger(label: "dpcl.http")
         try? FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
-        let server = ServiceServer.make(configuration: settings, logger: logger)
+        let service = ServiceServer.make(configuration: settings, logger: logger)
+        let server = service.server
         server.handleTerminationSignals()
         let addresses: [BoundAddress]
         do { addresses = try server.start() } catch { throw ValidationError(error.description) }
@@ -73,7 +74,9 @@ struct ServeCommand: ParsableCommand {
         }
         fflush(nil)
         server.runUntilStopped()
-        // Drained: every answer is sent and every acknowledged submission committed. Leave
+        service.finish()
+        // Drained: every answer is sent, every acknowledged submission committed and the WAL
+        // checkpointed. Leave
         // without running the C libraries' exit-time destructors: OpenBLAS frees its buffers
         // there, under a model warm-up or an evaluation that may still be running on another
         // thread (a crash on SIGTERM during start-up otherwise).

@@ -29,15 +29,21 @@ import Testing
         guard let port = Self.port(in: line) else { return }
         // Ready once the default model (Config/server.yaml names it, relative to the file)
         // has loaded and run its warm-up pair.
+        let readyBody = "{\"role\":\"all\",\"status\":\"ready\"}"
         var ready = ""
-        for _ in 0..<300 where ready != "{\"status\":\"ready\"}" {
+        for _ in 0..<300 where ready != readyBody {
             ready = try Self.curl(["--max-time", "5", "http://127.0.0.1:\(port)/readyz"])
-            if ready != "{\"status\":\"ready\"}" { Thread.sleep(forTimeInterval: 0.2) }
+            if ready != readyBody { Thread.sleep(forTimeInterval: 0.2) }
         }
-        #expect(ready == "{\"status\":\"ready\"}")
+        #expect(ready == readyBody)
         #expect(try Self.curl(["--max-time", "5", "http://127.0.0.1:\(port)/v1/models"]).contains("\"name\":\"dinov2-small\""))
+        // A write to the leaderboard's database, then SIGTERM: exit 0 with the WAL folded in.
+        #expect(try Self.curl(["--max-time", "5", "http://127.0.0.1:\(port)/v1/benchmarks"]).contains("\"benchmarks\""))
+        let wal = data.appending(path: "leaderboard.sqlite-wal").path
+        #expect(((try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0) > 0, "the migration wrote to the WAL")
         kill(server.pid, SIGTERM)
         #expect(server.wait(seconds: 5) == 0, "server ended with \(server.ending)")
+        #expect(((try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0) == 0, "the WAL is checkpointed at exit")
     }
 
     /// With only 40 descriptors, 60 clients exhaust accept(2) (EMFILE): the server must back
