@@ -1,0 +1,55 @@
+// The docs run: every `sh` block of docs/API.md, in order, as one bash script against a live
+// server with the real model, so that the documented curl commands cannot rot.
+import Foundation
+import TestSupport
+import Testing
+@testable import Service
+
+@Suite struct DocsTests {
+    /// The `sh` blocks of a Markdown file, in order.
+    static func shellBlocks(_ markdown: String) -> [String] {
+        var blocks: [String] = [], current: [String]?
+        for line in markdown.components(separatedBy: "\n") {
+            if current == nil, line.trimmingCharacters(in: .whitespaces) == "```sh" {
+                current = []
+            } else if current != nil, line.trimmingCharacters(in: .whitespaces) == "```" {
+                blocks.append(current!.joined(separator: "\n"))
+                current = nil
+            } else {
+                current?.append(line)
+            }
+        }
+        return blocks
+    }
+
+    @Test func theCurlCommandsOfTheAPIGuideRunAsWritten() throws {
+        let admin = "docs-admin-token"
+        let service = try LiveService(model: try ServedModel.host.get()) { configuration in
+            configuration.leaderboard.adminToken = admin
+            configuration.leaderboard.submissionQuota = 0
+        }
+        defer { service.stop() }
+        let guide = try String(contentsOf: Repository.root.appending(path: "docs/API.md"), encoding: .utf8)
+        let blocks = Self.shellBlocks(guide)
+        #expect(blocks.count >= 10)
+        let work = FileManager.default.temporaryDirectory.appending(path: "docs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let script = "set -euo pipefail\ncd \"$WORK\"\n" + blocks.joined(separator: "\n")
+        let split = Repository.shared.appending(path: "data/coco-person-dev").path
+        let result = try Subprocess.run("/usr/bin/env", [
+            "BASE=http://127.0.0.1:\(service.server.port)", "ADMIN=\(admin)", "SPLIT=\(split)", "WORK=\(work.path)",
+            "/bin/bash", "-c", script,
+        ], idleSeconds: 300)
+        #expect(result.status == 0, "docs/API.md failed: \(result.stderrText.suffix(2000)) \(result.stdoutText.suffix(2000))")
+        // What the blocks left behind is what they promise.
+        let match = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appending(path: "match.json"))) as? [String: Any]
+        #expect(((match?["matches"] as? [Any])?.count ?? 0) > 0)
+        #expect(try Data(contentsOf: work.appending(path: "match.png")).starts(with: [0x89, 0x50, 0x4e, 0x47]))
+        let status = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appending(path: "status.json"))) as? [String: Any]
+        #expect(status?["status"] as? String == "done", "\(status ?? [:])")
+        let csv = try String(contentsOf: work.appending(path: "leaderboard.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("rank,team,submission,method,submitted,mpck@0.1000") && csv.contains("docs-team"))
+        #expect(result.stdoutText.contains("matches on"))
+    }
+}
