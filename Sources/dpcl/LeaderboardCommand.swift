@@ -8,7 +8,7 @@ import Leaderboard
 struct LeaderboardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leaderboard",
-        abstract: "Create teams, add benchmarks, list them, and submit the baseline, on the data directory.",
+        abstract: "Create teams, add benchmarks, list them (on the data directory, or with --server through a running server's API), and submit the baseline (data directory).",
         subcommands: [CreateTeam.self, AddBenchmark.self, List.self, SubmitBaseline.self]
     )
 
@@ -16,8 +16,26 @@ struct LeaderboardCommand: ParsableCommand {
         @Option(name: .customLong("data-dir"), help: "The service's data directory (data_dir of its config).")
         var dataDir = "var"
 
+        @Option(help: "Work through this running server's API instead (http://HOST:PORT), with the admin token.")
+        var server: String?
+
+        @Option(help: "The admin token for --server (default: $DPCL_ADMIN_TOKEN).")
+        var token: String?
+
         func store() throws -> Store {
             do { return try Store(directory: dataDir) } catch { throw ValidationError("cannot open the leaderboard in \(dataDir): \(error)") }
+        }
+
+        /// The API client when --server is given.
+        func client() throws -> APIClient? {
+            guard let server else { return nil }
+            guard let base = URL(string: server), base.scheme == "http" || base.scheme == "https" else {
+                throw ValidationError("--server must be an http(s) URL such as http://localhost:8080")
+            }
+            guard let token = token ?? ProcessInfo.processInfo.environment["DPCL_ADMIN_TOKEN"], !token.isEmpty else {
+                throw ValidationError("--server needs the admin token: --token or $DPCL_ADMIN_TOKEN")
+            }
+            return APIClient(base: base, token: token)
         }
     }
 
@@ -28,6 +46,12 @@ struct LeaderboardCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
+            if let client = try location.client() {
+                let body = try JSONSerialization.data(withJSONObject: ["name": name])
+                let answer = try api { try client.send("POST", "/v1/teams", body: body, contentType: "application/json") }
+                print("team \(name) created; its token (store it now, it is not shown again):\n\(answer.json?["token"] as? String ?? "")")
+                return
+            }
             do {
                 let (team, token) = try location.store().createTeam(name: name)
                 print("team \(team.name) created; its token (store it now, it is not shown again):\n\(token)")
@@ -48,6 +72,7 @@ struct LeaderboardCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
+            if let client = try location.client() { return try runThroughAPI(client) }
             let store = try location.store()
             do {
                 let info = try store.addBenchmark(groundTruth: pairs, title: title, description: description,
@@ -75,6 +100,17 @@ struct LeaderboardCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
+            if let client = try location.client() {
+                print("benchmarks:")
+                for benchmark in (try api { try client.send("GET", "/v1/benchmarks") }).json?["benchmarks"] as? [[String: Any]] ?? [] {
+                    print("  \(benchmark["name"] ?? "")  \(benchmark["visibility"] ?? "")  \(benchmark["pairs"] ?? 0) pairs  images \(benchmark["images_uploaded"] ?? 0)/\(benchmark["images"] ?? 0)  \(benchmark["title"] ?? "")")
+                }
+                print("teams:")
+                for team in (try api { try client.send("GET", "/v1/teams") }).json?["teams"] as? [[String: Any]] ?? [] {
+                    print("  \(team["name"] ?? "")  created \(team["created"] ?? "")")
+                }
+                return
+            }
             let store = try location.store()
             let teams = try store.teams()
             let names = Dictionary(uniqueKeysWithValues: teams.compactMap { team in team.id.map { ($0, team.name) } })
@@ -102,6 +138,7 @@ struct LeaderboardCommand: ParsableCommand {
         @OptionGroup var backbone: BackboneOptions
 
         func run() throws {
+            guard location.server == nil else { throw ValidationError("submit-baseline runs on the data directory: leave out --server") }
             let store = try location.store()
             guard let info = try store.benchmark(named: benchmark) else { throw ValidationError("no benchmark named \(benchmark)") }
             let missing = try store.images(of: benchmark).filter { $0.sha256 == nil }
@@ -127,3 +164,31 @@ struct LeaderboardCommand: ParsableCommand {
         }
     }
 }
+
+extension LeaderboardCommand.AddBenchmark {
+    /// POST the ground truth, then PUT every image found next to it.
+    func runThroughAPI(_ client: APIClient) throws {
+        var query = URLComponents()
+        query.queryItems = [URLQueryItem(name: "title", value: title), URLQueryItem(name: "description", value: description),
+                            URLQueryItem(name: "visibility", value: hidden ? "hidden" : "public")].filter { $0.value != nil }
+        let added = try api { try client.send("POST", "/v1/benchmarks" + (query.string ?? ""), file: URL(fileURLWithPath: pairs),
+                                              contentType: "application/json") }
+        guard let name = added.json?["name"] as? String else { throw ValidationError("the server's answer names no benchmark") }
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: pairs))) as? [String: Any]
+        let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent()
+        var missing = 0
+        for file in ((document?["images"] as? [[String: Any]]) ?? []).compactMap({ $0["file"] as? String }) {
+            let path = folder.appendingPathComponent(file)
+            guard FileManager.default.fileExists(atPath: path.path) else { missing += 1; continue }
+            let encoded = file.split(separator: "/").map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? String($0) }
+            _ = try api { try client.send("PUT", "/v1/benchmarks/\(name)/images/" + encoded.joined(separator: "/"), file: path) }
+        }
+        print("benchmark \(name) added: \(added.json?["pairs"] as? Int ?? 0) pairs" + (missing > 0 ? "; \(missing) images missing" : ""))
+    }
+}
+
+/// An API call whose failure is a one-line reason on stderr.
+func api<T>(_ call: () throws -> T) throws -> T {
+    do { return try call() } catch let error as APIClientError { throw ValidationError(error.description) }
+}
+

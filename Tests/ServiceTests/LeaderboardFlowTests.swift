@@ -204,3 +204,27 @@ import Testing
         #expect(try json(try service.curl(bearer(Self.admin), "/v1/benchmarks/coco-person-dev/leaderboard?all=1"))["rows"] as? [Any] != nil)
     }
 }
+
+/// `dpcl leaderboard … --server`: the operators' commands through a running server's API.
+@Suite struct LeaderboardCommandThroughAPITests {
+    @Test func createTeamAddBenchmarkAndListThroughTheAPI() throws {
+        let admin = "cli-admin"
+        let service = try LiveService { $0.leaderboard.adminToken = admin }
+        defer { service.stop() }
+        let dpcl = Repository.builtProduct("dpcl")
+        let server = ["--server", "http://127.0.0.1:\(service.server.port)", "--token", admin]
+        let team = try Subprocess.run(dpcl, ["leaderboard", "create-team", "remote-lab"] + server)
+        #expect(team.status == 0 && (team.stdoutText.split(separator: "\n").last ?? "").hasPrefix("dpcl_"), "\(team.stderrText)")
+        let truth = Repository.shared.appending(path: "data/macaque-dev/pairs.json").path
+        let added = try Subprocess.run(dpcl, ["leaderboard", "add-benchmark", truth, "--title", "Macaques"] + server)
+        #expect(added.status == 0 && added.stdoutText.contains("benchmark macaque-dev added: 2 pairs"), "\(added.stdoutText) \(added.stderrText)")
+        let listed = try Subprocess.run(dpcl, ["leaderboard", "list"] + server)
+        #expect(listed.stdoutText.contains("macaque-dev  public  2 pairs  images 2/2  Macaques") && listed.stdoutText.contains("remote-lab"),
+                "\(listed.stdoutText)")
+        // The API's refusals come back as one line and a non-zero exit.
+        let again = try Subprocess.run(dpcl, ["leaderboard", "create-team", "remote-lab"] + server)
+        #expect(again.status != 0 && again.stderrText.contains("409") && again.stderrText.contains("already exists"))
+        let wrong = try Subprocess.run(dpcl, ["leaderboard", "list", "--server", "http://127.0.0.1:\(service.server.port)", "--token", "nope"])
+        #expect(wrong.status != 0 && wrong.stderrText.contains("401"))
+    }
+}
