@@ -17,7 +17,6 @@ public final class EvaluationJobs: @unchecked Sendable {
     // Guarded by `lock`.
     private var stopping = false
     private var groundTruths: [String: Benchmark] = [:]
-    private var finishedCount = 0
 
     public init(store: Store, workers: Int) {
         self.store = store
@@ -49,9 +48,6 @@ public final class EvaluationJobs: @unchecked Sendable {
         for _ in 0..<workers { wakeUp.signal() }
     }
 
-    /// Jobs finished (done or failed) since start.
-    public var finished: Int { lock.withLock { finishedCount } }
-
     private var isStopping: Bool { lock.withLock { stopping } }
 
     private func work() {
@@ -82,7 +78,6 @@ public final class EvaluationJobs: @unchecked Sendable {
             outcome = .failure(.internalFailure("evaluation failed: \(error)"))
         }
         try record(outcome, for: submission)
-        lock.withLock { finishedCount += 1 }
         return true
     }
 

@@ -173,7 +173,7 @@ public enum RankingHTML {
 
     static func value(_ value: Double?) -> String { value.map(RankingCSV.number) ?? "–" }
 
-    public static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.count)
         for character in text {
