@@ -1,5 +1,6 @@
-// The docs run: every `sh` block of docs/API.md, in order, as one bash script against a live
-// server with the real model, so that the documented curl commands cannot rot.
+// The docs run: every `sh` block of docs/API.md, in order, as one bash script, and the README's
+// `sh` blocks, against a live server with the real model, so that documented curl commands
+// cannot rot.
 import Foundation
 import TestSupport
 import Testing
@@ -51,5 +52,25 @@ import Testing
         let csv = try String(contentsOf: work.appending(path: "leaderboard.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("rank,team,submission,method,submitted,mpck@0.1000") && csv.contains("docs-team"))
         #expect(result.stdoutText.contains("matches on"))
+    }
+
+    /// The README's example: a skier matched onto a crowd, as JSON and as a picture.
+    @Test func theREADMEsCurlBlocksRunAsWritten() throws {
+        let service = try LiveService(model: try ServedModel.host.get())
+        defer { service.stop() }
+        let readme = try String(contentsOf: Repository.root.appending(path: "README.md"), encoding: .utf8)
+        let blocks = Self.shellBlocks(readme)
+        #expect(!blocks.isEmpty && blocks.allSatisfy { $0.contains("curl") }, "the README's sh blocks are its curl examples")
+        let files = try PairFiles()
+        defer { files.cleanUp() }
+        let work = URL(fileURLWithPath: files.directory)
+        try FileManager.default.copyItem(atPath: files.source, toPath: work.appending(path: "skier.jpg").path)
+        try FileManager.default.copyItem(atPath: files.target, toPath: work.appending(path: "crowd.jpg").path)
+        let script = "set -euo pipefail\ncd \"$WORK\"\n"
+            + blocks.joined(separator: "\n").replacingOccurrences(of: "http://127.0.0.1:8080", with: "http://127.0.0.1:\(service.server.port)")
+        let result = try Subprocess.run("/usr/bin/env", ["WORK=\(work.path)", "/bin/bash", "-c", script], idleSeconds: 300)
+        #expect(result.status == 0, "README.md failed: \(result.stderrText.suffix(2000))")
+        #expect(result.stdoutText.contains("\"matches\"") && result.stdoutText.contains("\"timings_ms\""))
+        #expect(try Data(contentsOf: work.appending(path: "matches.png")).starts(with: [0x89, 0x50, 0x4e, 0x47]))
     }
 }
