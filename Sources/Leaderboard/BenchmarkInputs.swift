@@ -12,8 +12,8 @@ enum BenchmarkInputs {
 
     /// The inputs document's bytes and the images it names. The ground truth was checked by
     /// the Evaluation module already; what is read here is what that check does not cover.
-    static func make(groundTruth path: String) throws -> (document: [UInt8], images: [Image]) {
-        guard let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any],
+    static func make(groundTruth: Data) throws -> (document: [UInt8], images: [Image]) {
+        guard let document = try JSONSerialization.jsonObject(with: groundTruth) as? [String: Any],
               let images = document["images"] as? [[String: Any]], let pairs = document["pairs"] as? [[String: Any]],
               let instances = document["instances"] as? [[String: Any]] else {
             throw LeaderboardError.invalidDocument("the ground truth has no images, instances or pairs")

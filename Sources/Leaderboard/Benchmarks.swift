@@ -53,8 +53,9 @@ extension Store {
         }
         try Names.check(benchmark.name, field: "name")
         if try self.benchmark(named: benchmark.name) != nil { throw LeaderboardError.alreadyExists(what: "benchmark", name: benchmark.name) }
-        let (inputs, images) = try BenchmarkInputs.make(groundTruth: path)
-        let truthHash = try Digest.sha256(file: path)
+        let truth = try Data(contentsOf: URL(fileURLWithPath: path))
+        let (inputs, images) = try BenchmarkInputs.make(groundTruth: truth)
+        let truthHash = Digest.sha256(Array(truth))
         let inputsHash = Digest.sha256(inputs)
         let truthPath = self.path(.groundTruth, truthHash + ".json")
         if !FileManager.default.fileExists(atPath: truthPath) {

@@ -37,6 +37,8 @@ public struct RankedSubmission: Sendable, Equatable, Codable {
     public let value: Double?
     /// The ranked metric in every category of the benchmark (null where undefined).
     public let categories: [String: Double?]
+    /// Every metric (by its name) at the query's α, overall or in the query's category.
+    public let scores: [String: Double?]
 }
 
 public struct Ranking: Sendable, Equatable, Codable {
@@ -55,30 +57,22 @@ extension Store {
         if let category = query.category, !categoryNames.contains(category) {
             throw LeaderboardError.invalid(field: "category", reason: "\(category) is not a category of \(name) (\(categoryNames.joined(separator: ", ")))")
         }
-        struct Values { var overall: Double?; var categories: [String: Double?] = [:] }
-        let column: String = switch query.metric {
-        case .mpck: "sc.mpck"
-        case .recall: "sc.recall"
-        case .f1: "sc.f1"
-        case .miou: "cs.miou"
-        case .grouping: "cs.grouping"
-        }
+        // Every metric of every done submission, per category ("" for overall), in one read.
         let rows = try database.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT s.id, s.method, s.description, s.visibility, s.submitted, t.name AS team, cs.category, \(column) AS value
+                SELECT s.id, s.method, s.description, s.visibility, s.submitted, t.name AS team, cs.category,
+                       sc.alpha, sc.mpck, sc.recall, sc.f1, cs.miou, cs.grouping
                 FROM submission s JOIN team t ON t.id = s.team
                 JOIN category_score cs ON cs.submission = s.id
                 LEFT JOIN score sc ON sc.submission = s.id AND sc.category = cs.category AND abs(sc.alpha - ?) < 1e-9
                 WHERE s.benchmark = ? AND s.status = 'done' ORDER BY s.id
                 """, arguments: [query.alpha, name])
         }
-        if query.metric.usesAlpha, !rows.isEmpty, try database.read({ db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM score sc JOIN submission s ON s.id = sc.submission WHERE s.benchmark = ? AND abs(sc.alpha - ?) < 1e-9",
-                             arguments: [name, query.alpha])
-        }) == 0 {
+        if query.metric.usesAlpha, !rows.isEmpty, rows.allSatisfy({ ($0["alpha"] as Double?) == nil }) {
             throw LeaderboardError.invalid(field: "alpha", reason: "no scores at α = \(query.alpha); scores are kept at 0.05, 0.10, 0.15 and 1.00")
         }
-        struct Entry { let id: Int64; let method, description, visibility, submitted, team: String; var values = Values() }
+        typealias Metrics = [RankingMetric: Double?]
+        struct Entry { let id: Int64; let method, description, visibility, submitted, team: String; var overall = Metrics(); var categories: [String: Metrics] = [:] }
         var entries: [Int64: Entry] = [:]
         var order: [Int64] = []
         for row in rows {
@@ -88,12 +82,13 @@ extension Store {
                                     submitted: row["submitted"], team: row["team"])
                 order.append(id)
             }
-            let category: String = row["category"], value: Double? = row["value"]
-            if category.isEmpty { entries[id]!.values.overall = value } else { entries[id]!.values.categories[category] = value }
+            let metrics: Metrics = Dictionary(uniqueKeysWithValues: RankingMetric.allCases.map { ($0, row[$0.rawValue] as Double?) })
+            let category: String = row["category"]
+            if category.isEmpty { entries[id]!.overall = metrics } else { entries[id]!.categories[category] = metrics }
         }
-        func ranked(_ entry: Entry) -> Double? {
-            query.category.map { entry.values.categories[$0] ?? nil } ?? entry.values.overall
-        }
+        /// The metrics of the query's scope: overall, or its category.
+        func scope(_ entry: Entry) -> Metrics { query.category.map { entry.categories[$0] ?? [:] } ?? entry.overall }
+        func ranked(_ entry: Entry) -> Double? { scope(entry)[query.metric] ?? nil }
         // Best first; undefined values last; on a tie the earlier submission first.
         var sorted = order.compactMap { entries[$0] }.sorted { a, b in
             switch (ranked(a), ranked(b)) {
@@ -111,10 +106,12 @@ extension Store {
         for (index, entry) in sorted.enumerated() {
             // Equal values share a rank (1, 2, 2, 4).
             let rank = index > 0 && ranked(sorted[index - 1]) == ranked(entry) ? result[index - 1].rank : index + 1
-            result.append(RankedSubmission(rank: rank, submission: entry.id, team: entry.visibility == "public" ? entry.team : nil,
-                                           method: entry.method, description: entry.description, submitted: entry.submitted,
-                                           value: ranked(entry),
-                                           categories: Dictionary(uniqueKeysWithValues: categoryNames.map { ($0, entry.values.categories[$0] ?? nil) })))
+            let metrics = scope(entry)
+            result.append(RankedSubmission(
+                rank: rank, submission: entry.id, team: entry.visibility == "public" ? entry.team : nil,
+                method: entry.method, description: entry.description, submitted: entry.submitted, value: ranked(entry),
+                categories: Dictionary(uniqueKeysWithValues: categoryNames.map { ($0, entry.categories[$0]?[query.metric] ?? nil) }),
+                scores: Dictionary(uniqueKeysWithValues: RankingMetric.allCases.map { ($0.rawValue, metrics[$0] ?? nil) })))
         }
         return Ranking(benchmark: name, metric: query.metric, alpha: query.metric.usesAlpha ? query.alpha : nil,
                        category: query.category, categoryNames: categoryNames, rows: result)

@@ -66,15 +66,9 @@ extension Store {
         defer { try? FileManager.default.removeItem(atPath: request.file) }
         guard let teamID = request.team.id else { throw LeaderboardError.internalFailure("team without id") }
         guard try benchmark(named: request.benchmark) != nil else { throw LeaderboardError.notFound(what: "benchmark", name: request.benchmark) }
-        if let key = request.idempotencyKey {
-            guard (1...200).contains(key.utf8.count) else { throw LeaderboardError.invalid(field: "Idempotency-Key", reason: "1–200 characters") }
-            if let earlier = try submission(team: request.team, idempotencyKey: key) {
-                guard earlier.file_sha256 == request.sha256 else { throw LeaderboardError.idempotencyConflict(key: key) }
-                return (earlier, false)
-            }
-        }
-        if quota > 0, let retry = try quotaRetryAfter(team: request.team, benchmark: request.benchmark, quota: quota) {
-            throw LeaderboardError.quotaExceeded(limit: quota, retryAfterSeconds: retry)
+        if let earlier = try admission(team: request.team, benchmark: request.benchmark, idempotencyKey: request.idempotencyKey,
+                                       sha256: request.sha256, quota: quota) {
+            return (earlier, false)
         }
         let now = now()
         // The file first, then the row: a row never names a file that is not there.
@@ -103,6 +97,24 @@ extension Store {
         }
     }
 
+    /// Whether the team may submit to the benchmark now. A replay of an Idempotency-Key gives
+    /// back the earlier submission (it never counts against the quota; with `sha256`, the file
+    /// must be the same); nil: a new submission may be made; otherwise the quota is used up.
+    /// The server asks this on the request head (no file yet), the store again on `submit`.
+    public func admission(team: Team, benchmark: String, idempotencyKey key: String?, sha256: String?, quota: Int) throws -> Submission? {
+        if let key {
+            guard (1...200).contains(key.utf8.count) else { throw LeaderboardError.invalid(field: "Idempotency-Key", reason: "1–200 characters") }
+            if let earlier = try submission(team: team, idempotencyKey: key) {
+                if let sha256, earlier.file_sha256 != sha256 { throw LeaderboardError.idempotencyConflict(key: key) }
+                return earlier
+            }
+        }
+        if quota > 0, let retry = try quotaRetryAfter(team: team, benchmark: benchmark, quota: quota) {
+            throw LeaderboardError.quotaExceeded(limit: quota, retryAfterSeconds: retry)
+        }
+        return nil
+    }
+
     /// The team's earlier submission under this Idempotency-Key.
     public func submission(team: Team, idempotencyKey key: String) throws -> Submission? {
         try database.read { db in
@@ -112,7 +124,7 @@ extension Store {
 
     /// Seconds until the team may submit to the benchmark again, when its last 24 hours hold
     /// `quota` submissions already; nil when it may now.
-    public func quotaRetryAfter(team: Team, benchmark: String, quota: Int) throws -> Int? {
+    func quotaRetryAfter(team: Team, benchmark: String, quota: Int) throws -> Int? {
         let now = now()
         let recent = try database.read { db in
             try String.fetchAll(db, sql: """

@@ -50,6 +50,10 @@ extension Store {
         try database.read { db in try Team.order(Column("id")).fetchAll(db) }
     }
 
+    public func team(id: Int64) throws -> Team? {
+        try database.read { db in try Team.fetchOne(db, key: id) }
+    }
+
     public func team(named name: String) throws -> Team? {
         try database.read { db in try Team.filter(Column("name") == name).fetchOne(db) }
     }

@@ -46,8 +46,8 @@ struct LeaderboardRoutes: Sendable {
         router.get("/v1/benchmarks/{name}/leaderboard") { request in try leaderboard(request) }
         router.get("/leaderboards") { request in try leaderboardsPage(request) }
         router.get("/leaderboards/{name}") { request in
-            let info = try visibleBenchmark(request)
-            return WebRoutes.page(Array(try page(info, try rankingQuery(request)).utf8), contentType: "text/html; charset=utf-8")
+            let (info, query) = (try visibleBenchmark(request), try rankingQuery(request))
+            return Self.page(RankingHTML.render(try mapped { try store.ranking(benchmark: info.name, query) }, benchmark: info, query: query))
         }
     }
 
@@ -69,8 +69,8 @@ struct LeaderboardRoutes: Sendable {
 
     // MARK: benchmarks
 
+    /// The admin token was checked on the request head (`admit`).
     private func addBenchmark(_ request: Request) throws -> Response {
-        try auth.requireAdmin(request)
         guard let upload = request.upload else { throw HTTPError(.lengthRequired, code: "length-required", message: "send the ground truth") }
         let visibility = try request.query["visibility"].map { value throws(HTTPError) in
             guard let visibility = Visibility(rawValue: value) else {
@@ -129,8 +129,8 @@ struct LeaderboardRoutes: Sendable {
         return try Response.file(store.inputsPath(info), contentType: "application/json")
     }
 
+    /// The admin token was checked on the request head (`admit`).
     private func putImage(_ request: Request) throws -> Response {
-        try auth.requireAdmin(request)
         guard let upload = request.upload else { throw HTTPError(.lengthRequired, code: "length-required", message: "send the image") }
         let name = request.pathParameters["name"] ?? "", file = request.pathParameters["file"] ?? ""
         try mapped { try store.putImage(benchmark: name, file: file, from: upload.path, sha256: upload.sha256) }
@@ -144,9 +144,7 @@ struct LeaderboardRoutes: Sendable {
         guard let image = try store.images(of: info.name).first(where: { $0.file == file }), image.sha256 != nil else {
             throw ServiceError.notFound(what: "image \(file) of \(info.name)").httpError
         }
-        let lower = file.lowercased()
-        let type = lower.hasSuffix(".png") ? "image/png" : lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg") ? "image/jpeg" : "application/octet-stream"
-        return try Response.file(store.imagePath(benchmark: info.name, file: file), contentType: type)
+        return try Response.file(store.imagePath(benchmark: info.name, file: file), contentType: WebRoutes.contentType(file))
     }
 
     // MARK: submissions
@@ -155,12 +153,9 @@ struct LeaderboardRoutes: Sendable {
     private func admitSubmission(_ request: Request) throws {
         let team = try auth.requireTeam(request)
         let info = try visibleBenchmark(request)
-        let quota = configuration.submissionQuota
-        if quota > 0, let retry = try store.quotaRetryAfter(team: team, benchmark: info.name, quota: quota),
-           request.headers["Idempotency-Key"].map({ key in (try? store.submission(team: team, idempotencyKey: key)) == nil }) ?? true {
-            throw HTTPError(.tooManyRequests, code: "quota-exceeded",
-                            message: LeaderboardError.quotaExceeded(limit: quota, retryAfterSeconds: retry).description,
-                            headers: ["Retry-After": String(retry)])
+        _ = try mapped {
+            try store.admission(team: team, benchmark: info.name, idempotencyKey: request.headers["Idempotency-Key"], sha256: nil,
+                                quota: configuration.submissionQuota)
         }
     }
 
@@ -204,7 +199,7 @@ struct LeaderboardRoutes: Sendable {
         }
         switch try auth.caller(request) {
         case .admin:
-            return try submissionResponse(row, team: try store.teams().first { $0.id == row.team }?.name ?? "", status: .ok)
+            return try submissionResponse(row, team: try store.team(id: row.team)?.name ?? "", status: .ok)
         case .team(let team) where team.id == row.team:
             return try submissionResponse(row, team: team.name, status: .ok)
         case .team:
@@ -220,12 +215,11 @@ struct LeaderboardRoutes: Sendable {
     private func leaderboard(_ request: Request) throws -> Response {
         let info = try visibleBenchmark(request)
         let query = try rankingQuery(request)
+        let ranking = try mapped { try store.ranking(benchmark: info.name, query) }
         switch Self.format(request) {
-        case .csv:
-            return Response.text(RankingCSV.render(try mapped { try store.ranking(benchmark: info.name, query) }),
-                                 contentType: "text/csv; charset=utf-8")
-        case .html: return WebRoutes.page(Array(try page(info, query).utf8), contentType: "text/html; charset=utf-8")
-        case .json: return try Response.json(try mapped { try store.ranking(benchmark: info.name, query) })
+        case .csv: return Response.text(RankingCSV.render(ranking), contentType: "text/csv; charset=utf-8")
+        case .html: return Self.page(RankingHTML.render(ranking, benchmark: info, query: query))
+        case .json: return try Response.json(ranking)
         }
     }
 
@@ -248,27 +242,13 @@ struct LeaderboardRoutes: Sendable {
         return query
     }
 
-    /// The benchmark's page: the ranking, and F1 and mPCK at the same α for its chart.
-    private func page(_ info: BenchmarkInfo, _ query: RankingQuery) throws -> String {
-        let ranking = try mapped { try store.ranking(benchmark: info.name, query) }
-        func values(_ metric: RankingMetric) throws -> [Int64: Double?] {
-            var other = query
-            other.metric = metric
-            other.all = true
-            return Dictionary(uniqueKeysWithValues: try mapped { try store.ranking(benchmark: info.name, other) }.rows.map { ($0.submission, $0.value) })
-        }
-        let (f1, mpck) = (try values(.f1), try values(.mpck))
-        let bars = ranking.rows.map { row in
-            RankingHTML.Bars(label: "\(row.rank). \(row.team ?? "anonymous") — \(row.method)", f1: f1[row.submission] ?? nil, mpck: mpck[row.submission] ?? nil)
-        }
-        return RankingHTML.render(ranking, benchmark: info, query: query, bars: bars)
-    }
+    static func page(_ html: String) -> Response { WebRoutes.page(Array(html.utf8), contentType: "text/html; charset=utf-8") }
 
     private func leaderboardsPage(_ request: Request) throws -> Response {
         let entries = try store.benchmarks(includeHidden: try isAdmin(request)).map { info in
             (benchmark: info, leader: try store.ranking(benchmark: info.name, RankingQuery()).rows.first)
         }
-        return WebRoutes.page(Array(RankingHTML.index(entries).utf8), contentType: "text/html; charset=utf-8")
+        return Self.page(RankingHTML.index(entries))
     }
 
     enum Format { case json, csv, html }

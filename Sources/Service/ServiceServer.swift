@@ -39,14 +39,18 @@ public enum ServiceServer {
         // and readiness says why.
         var leaderboard: LeaderboardRoutes?
         var leaderboardProblem: String?
-        if configuration.role.servesLeaderboard { do {
-            let routes = LeaderboardRoutes(store: try Store(directory: configuration.dataDirectory, create: false), configuration: configuration.leaderboard)
-            try routes.jobs.start()
-            leaderboard = routes
-        } catch {
-            leaderboardProblem = "the leaderboard database in \(configuration.dataDirectory) cannot be opened: \(error)"
-            logger.error("\(leaderboardProblem ?? "")")
-        } }
+        if configuration.role.servesLeaderboard {
+            do {
+                let routes = LeaderboardRoutes(store: try Store(directory: configuration.dataDirectory, create: false),
+                                               configuration: configuration.leaderboard)
+                try routes.jobs.start()
+                leaderboard = routes
+            } catch {
+                let problem = "the leaderboard database in \(configuration.dataDirectory) cannot be opened: \(error)"
+                logger.error("\(problem)")
+                leaderboardProblem = problem
+            }
+        }
         let router = Routes.make(
             readiness: Readiness(dataDirectory: configuration.role.servesLeaderboard ? configuration.dataDirectory : nil, model: model,
                                  leaderboardProblem: leaderboardProblem),

@@ -46,18 +46,14 @@ struct LeaderboardCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
+            let token: String
             if let client = try location.client() {
                 let body = try JSONSerialization.data(withJSONObject: ["name": name])
-                let answer = try api { try client.send("POST", "/v1/teams", body: body, contentType: "application/json") }
-                print("team \(name) created; its token (store it now, it is not shown again):\n\(answer.json?["token"] as? String ?? "")")
-                return
+                token = try client.send("POST", "/v1/teams", body: body, contentType: "application/json").json?["token"] as? String ?? ""
+            } else {
+                token = try location.store().createTeam(name: name).token
             }
-            do {
-                let (team, token) = try location.store().createTeam(name: name)
-                print("team \(team.name) created; its token (store it now, it is not shown again):\n\(token)")
-            } catch let error as LeaderboardError {
-                throw ValidationError(error.description)
-            }
+            print("team \(name) created; its token (store it now, it is not shown again):\n\(token)")
         }
     }
 
@@ -74,24 +70,20 @@ struct LeaderboardCommand: ParsableCommand {
         func run() throws {
             if let client = try location.client() { return try runThroughAPI(client) }
             let store = try location.store()
-            do {
-                let info = try store.addBenchmark(groundTruth: pairs, title: title, description: description,
-                                                  visibility: hidden ? .hidden : .public)
-                let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent().path
-                var missing = 0
-                for image in try store.images(of: info.name) {
-                    let path = folder + "/" + image.file
-                    guard FileManager.default.fileExists(atPath: path) else { missing += 1; continue }
-                    let copy = store.uploadDirectory + "/.add-\(UUID().uuidString)"
-                    try FileManager.default.copyItem(atPath: path, toPath: copy)
-                    try store.putImage(benchmark: info.name, file: image.file, from: copy,
-                                       sha256: try Digest.sha256(file: copy))
-                }
-                print("benchmark \(info.name) added: \(info.pair_count) pairs, categories \(info.categoryNames.joined(separator: ", "))"
-                      + (missing > 0 ? "; \(missing) images missing (upload them with PUT /v1/benchmarks/\(info.name)/images/FILE)" : ""))
-            } catch let error as LeaderboardError {
-                throw ValidationError(error.description)
+            let info = try store.addBenchmark(groundTruth: pairs, title: title, description: description,
+                                              visibility: hidden ? .hidden : .public)
+            let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent().path
+            var missing = 0
+            for image in try store.images(of: info.name) {
+                let path = folder + "/" + image.file
+                guard FileManager.default.fileExists(atPath: path) else { missing += 1; continue }
+                // The store moves what it is given: a copy.
+                let copy = store.uploadDirectory + "/.add-\(UUID().uuidString)"
+                try FileManager.default.copyItem(atPath: path, toPath: copy)
+                try store.putImage(benchmark: info.name, file: image.file, from: copy, sha256: try Digest.sha256(file: copy))
             }
+            print("benchmark \(info.name) added: \(info.pair_count) pairs, categories \(info.categoryNames.joined(separator: ", "))"
+                  + (missing > 0 ? "; \(missing) images missing (upload them with PUT /v1/benchmarks/\(info.name)/images/FILE)" : ""))
         }
     }
 
@@ -102,11 +94,11 @@ struct LeaderboardCommand: ParsableCommand {
         func run() throws {
             if let client = try location.client() {
                 print("benchmarks:")
-                for benchmark in (try api { try client.send("GET", "/v1/benchmarks") }).json?["benchmarks"] as? [[String: Any]] ?? [] {
+                for benchmark in (try client.send("GET", "/v1/benchmarks")).json?["benchmarks"] as? [[String: Any]] ?? [] {
                     print("  \(benchmark["name"] ?? "")  \(benchmark["visibility"] ?? "")  \(benchmark["pairs"] ?? 0) pairs  images \(benchmark["images_uploaded"] ?? 0)/\(benchmark["images"] ?? 0)  \(benchmark["title"] ?? "")")
                 }
                 print("teams:")
-                for team in (try api { try client.send("GET", "/v1/teams") }).json?["teams"] as? [[String: Any]] ?? [] {
+                for team in (try client.send("GET", "/v1/teams")).json?["teams"] as? [[String: Any]] ?? [] {
                     print("  \(team["name"] ?? "")  created \(team["created"] ?? "")")
                 }
                 return
@@ -171,8 +163,8 @@ extension LeaderboardCommand.AddBenchmark {
         var query = URLComponents()
         query.queryItems = [URLQueryItem(name: "title", value: title), URLQueryItem(name: "description", value: description),
                             URLQueryItem(name: "visibility", value: hidden ? "hidden" : "public")].filter { $0.value != nil }
-        let added = try api { try client.send("POST", "/v1/benchmarks" + (query.string ?? ""), file: URL(fileURLWithPath: pairs),
-                                              contentType: "application/json") }
+        let added = try client.send("POST", "/v1/benchmarks" + (query.string ?? ""), file: URL(fileURLWithPath: pairs),
+                                    contentType: "application/json")
         guard let name = added.json?["name"] as? String else { throw ValidationError("the server's answer names no benchmark") }
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: pairs))) as? [String: Any]
         let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent()
@@ -181,14 +173,8 @@ extension LeaderboardCommand.AddBenchmark {
             let path = folder.appendingPathComponent(file)
             guard FileManager.default.fileExists(atPath: path.path) else { missing += 1; continue }
             let encoded = file.split(separator: "/").map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? String($0) }
-            _ = try api { try client.send("PUT", "/v1/benchmarks/\(name)/images/" + encoded.joined(separator: "/"), file: path) }
+            _ = try client.send("PUT", "/v1/benchmarks/\(name)/images/" + encoded.joined(separator: "/"), file: path)
         }
         print("benchmark \(name) added: \(added.json?["pairs"] as? Int ?? 0) pairs" + (missing > 0 ? "; \(missing) images missing" : ""))
     }
 }
-
-/// An API call whose failure is a one-line reason on stderr.
-func api<T>(_ call: () throws -> T) throws -> T {
-    do { return try call() } catch let error as APIClientError { throw ValidationError(error.description) }
-}
-

@@ -138,7 +138,7 @@ import Testing
         info = BenchmarkInfo(name: info.name, title: "COCO <dev>", description: info.description, created: info.created,
                              visibility: info.visibility, ground_truth_sha256: info.ground_truth_sha256, inputs_sha256: info.inputs_sha256,
                              categories: info.categories, pair_count: info.pair_count)
-        let html = RankingHTML.render(ranking, benchmark: info, query: RankingQuery(), bars: [])
+        let html = RankingHTML.render(ranking, benchmark: info, query: RankingQuery())
         #expect(html.contains("<title>COCO &lt;dev&gt; leaderboard</title>") && html.contains("<td>first</td>"))
     }
 

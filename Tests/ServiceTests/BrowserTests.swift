@@ -18,11 +18,8 @@ import Testing
         // A benchmark with one scored submission, for the leaderboard page.
         let split = Repository.shared.appending(path: "data/coco-person-dev")
         let truth = split.appending(path: "pairs.json").path
-        let created = try service.curl(["-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json",
-                                        "--data", #"{"name": "browser-team"}"#], "/v1/teams")
-        let token = try #require((try JSONSerialization.jsonObject(with: created.body) as? [String: Any])?["token"] as? String)
-        #expect(try service.curl(["-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json",
-                                  "--data-binary", "@\(truth)"], "/v1/benchmarks").status == 201)
+        let token = try #require(try service.createTeam("browser-team", admin: admin))
+        #expect(try service.addBenchmark(truth, admin: admin).status == 201)
         let predictions = FileManager.default.temporaryDirectory.appending(path: "browser-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: predictions) }
         try TruthPredictions.make(groundTruth: truth, method: "truth <as a method>").write(to: predictions)

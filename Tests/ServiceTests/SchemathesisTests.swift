@@ -18,11 +18,8 @@ import Testing
         defer { service.stop() }
         let base = "http://127.0.0.1:\(service.server.port)"
         // Something to find: a team and a benchmark.
-        let created = try service.curl(["-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json",
-                                        "--data", #"{"name": "contract"}"#], "/v1/teams")
-        let token = try #require((try JSONSerialization.jsonObject(with: created.body) as? [String: Any])?["token"] as? String)
-        #expect(try service.curl(["-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json", "--data-binary",
-                                  "@\(Repository.shared.appending(path: "data/coco-person-dev/pairs.json").path)"], "/v1/benchmarks").status == 201)
+        let token = try #require(try service.createTeam("contract", admin: admin))
+        #expect(try service.addBenchmark(Repository.shared.appending(path: "data/coco-person-dev/pairs.json").path, admin: admin).status == 201)
         let schemathesis = Repository.root.appending(path: ".venv/bin/schemathesis").path
         #expect(FileManager.default.isExecutableFile(atPath: schemathesis), "no schemathesis in the tooling venv: run make setup")
         let reports = FileManager.default.temporaryDirectory.appending(path: "schemathesis-\(UUID().uuidString)")

@@ -66,3 +66,18 @@ final class LiveService {
         return Fetched(status: status, headers: headers, body: result.stdout)
     }
 }
+
+extension LiveService {
+    /// A team created with the admin token; its token, nil when the server refused.
+    func createTeam(_ name: String, admin: String) throws -> String? {
+        let created = try curl(["-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json",
+                                "--data", #"{"name": "\#(name)"}"#], "/v1/teams")
+        return (try? JSONSerialization.jsonObject(with: created.body) as? [String: Any])?["token"] as? String
+    }
+
+    /// A misc-pairs/v1 ground truth added as a benchmark (the JSON body), with the admin token.
+    func addBenchmark(_ truth: String, admin: String) throws -> Fetched {
+        try curl(["-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json", "--data-binary", "@\(truth)"],
+                 "/v1/benchmarks")
+    }
+}

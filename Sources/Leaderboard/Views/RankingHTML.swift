@@ -4,20 +4,7 @@
 import Foundation
 
 public enum RankingHTML {
-    /// F1 and mPCK of one ranked submission at the page's α, for the chart.
-    public struct Bars: Sendable {
-        public let label: String
-        public let f1: Double?
-        public let mpck: Double?
-
-        public init(label: String, f1: Double?, mpck: Double?) {
-            self.label = label
-            self.f1 = f1
-            self.mpck = mpck
-        }
-    }
-
-    public static func render(_ ranking: Ranking, benchmark: BenchmarkInfo, query: RankingQuery, bars: [Bars]) -> String {
+    public static func render(_ ranking: Ranking, benchmark: BenchmarkInfo, query: RankingQuery) -> String {
         let metric = ranking.metric.rawValue + (ranking.alpha.map { "@" + RankingCSV.number($0) } ?? "")
         let scope = ranking.category.map { "category \($0)" } ?? "all categories"
         let api = "/v1/benchmarks/\(benchmark.name)/leaderboard?" + parameters(query)
@@ -55,7 +42,7 @@ public enum RankingHTML {
             }
             html += "</tbody>\n</table>\n</div>\n"
         }
-        html += chart(bars, alpha: query.alpha, scope: scope)
+        html += chart(ranking.rows, alpha: query.alpha, scope: scope)
         html += """
             <div class="board">
             <h2>How to submit</h2>
@@ -134,9 +121,9 @@ public enum RankingHTML {
     }
 
     /// Horizontal bars, F1 and mPCK side by side for each ranked row (the first 20).
-    static func chart(_ bars: [Bars], alpha: Double, scope: String) -> String {
-        guard !bars.isEmpty else { return "" }
-        let shown = Array(bars.prefix(20))
+    static func chart(_ rows: [RankedSubmission], alpha: Double, scope: String) -> String {
+        guard !rows.isEmpty else { return "" }
+        let shown = Array(rows.prefix(20))
         let (labelWidth, barWidth, rowHeight) = (220.0, 420.0, 34.0)
         let height = Double(shown.count) * rowHeight + 30
         let a = RankingCSV.number(alpha)
@@ -151,8 +138,9 @@ public enum RankingHTML {
             """
         for (index, row) in shown.enumerated() {
             let y = 24 + Double(index) * rowHeight
-            svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 17)\" text-anchor=\"end\">\(escape(String(row.label.prefix(32))))</text>\n"
-            for (offset, score, colour) in [(0.0, row.f1, "#1f6feb"), (14.0, row.mpck, "#f58231")] {
+            let label = "\(row.rank). \(row.team ?? "anonymous") — \(row.method)"
+            svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 17)\" text-anchor=\"end\">\(escape(String(label.prefix(32))))</text>\n"
+            for (offset, score, colour) in [(0.0, row.scores["f1"] ?? nil, "#1f6feb"), (14.0, row.scores["mpck"] ?? nil, "#f58231")] {
                 let width = max(0, min(1, score ?? 0)) * barWidth
                 svg += "<rect class=\"bar\" x=\"\(labelWidth)\" y=\"\(y + offset)\" width=\"\(String(format: "%.1f", width))\" height=\"12\" fill=\"\(colour)\">"
                     + "<title>\(value(score))</title></rect>"
