@@ -1,4 +1,4 @@
-# Entry points for people and CI; README.md explains each.
+# Entry points for people and CI; docs/COMMANDS.md explains each.
 SWIFT ?= swift
 # The acceptance data beside the repository.
 SHARED ?= ../shared

@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// The DPCL service: modules and which may import which (see README.md, "Layout").
+// The DPCL service: modules and which may import which (see docs/ARCHITECTURE.md, "Layout").
 import PackageDescription
 
 /// System libraries: a module map each, provided by Debian's `-dev` packages.
