@@ -153,6 +153,8 @@ let package = Package(
             // dpcl for the command-line test.
             "Leaderboard", "Evaluation", "TestSupport", "dpcl", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The command line's own work: split runs with bad pairs, shards and their merge.
+        .testTarget(name: "dpclTests", dependencies: ["dpcl", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "HTTP", "Matching", "Imaging", "Leaderboard", "TestSupport",

@@ -58,28 +58,89 @@ public struct PairInput: Sendable {
         self.instances = instances
     }
 
-    /// Checks what the pipeline relies on; the first problem is thrown in the user's terms.
-    public func validate() throws(MatchInputError) {
+    /// Checks what the pipeline relies on and sets aside what it cannot use. A problem with
+    /// the whole request is thrown in the user's terms; a labelled keypoint outside the
+    /// source image (nothing there to sample), an empty mask and a box of zero area are left
+    /// out of the match and reported as warnings. Keypoints on the image's edge
+    /// (x = width or y = height) are inside: coordinates run over the pixels' area.
+    public func prepared() throws(MatchInputError) -> PreparedPair {
         guard !instances.isEmpty else { throw .noInstances }
         var seen = Set<Int>()
         var labelled = 0
-        for instance in instances {
+        var warnings: [MatchWarning] = []
+        var kept = instances
+        for (position, instance) in instances.enumerated() {
             guard seen.insert(instance.id).inserted else { throw .duplicateInstance(id: instance.id) }
             for (index, point) in instance.keypoints.enumerated() where point.isLabelled {
-                guard point.x.isFinite, point.y.isFinite,
-                      (0...Double(source.width)).contains(point.x), (0...Double(source.height)).contains(point.y) else {
-                    throw .keypointOutsideImage(instance: instance.id, keypoint: index, x: point.x, y: point.y,
-                                                width: source.width, height: source.height)
+                guard (0...Double(source.width)).contains(point.x), (0...Double(source.height)).contains(point.y) else {
+                    kept[position].keypoints[index].visibility = 0
+                    warnings.append(.keypointOutsideImage(instance: instance.id, keypoint: index, x: point.x, y: point.y,
+                                                          width: source.width, height: source.height))
+                    continue
                 }
                 labelled += 1
             }
-            if let mask = instance.mask, mask.width != source.width || mask.height != source.height {
-                throw .maskSize(instance: instance.id, expected: MaskSize(height: source.height, width: source.width),
-                                found: mask.size)
+            if let mask = instance.mask {
+                guard mask.width == source.width, mask.height == source.height else {
+                    throw .maskSize(instance: instance.id, expected: MaskSize(height: source.height, width: source.width),
+                                    found: mask.size)
+                }
+                if mask.area == 0 {
+                    kept[position].mask = nil
+                    warnings.append(.emptyMask(instance: instance.id))
+                }
+            }
+            if let box = instance.box, box.width * box.height == 0 {
+                kept[position].box = nil
+                // Only worth saying when nothing else gives the instance's extent.
+                if kept[position].mask == nil { warnings.append(.emptyBox(instance: instance.id)) }
             }
         }
-        guard labelled > 0 else { throw .noLabelledKeypoint }
+        guard labelled > 0 else { throw .noLabelledKeypoint(outside: warnings.count { $0.code == .keypointOutsideImage }) }
+        return PreparedPair(input: PairInput(source: source, target: target, instances: kept), warnings: warnings)
     }
+}
+
+/// A pair as the pipeline runs it: what it cannot use left out, and said in `warnings`.
+public struct PreparedPair: Sendable {
+    public var input: PairInput
+    public var warnings: [MatchWarning]
+}
+
+/// Something in a pair's annotations that the matcher left out while matching the rest.
+public struct MatchWarning: Sendable, Equatable {
+    public enum Code: String, Sendable, Encodable {
+        /// A labelled keypoint lies outside the source image: it is not queried.
+        case keypointOutsideImage = "keypoint-outside-image"
+        /// An instance's mask covers no pixel: its box (else its keypoints) stands for it.
+        case emptyMask = "empty-mask"
+        /// An instance without a mask has a box of zero area: its keypoints' box stands for it.
+        case emptyBox = "empty-box"
+    }
+
+    public var code: Code
+    public var sourceInstance: Int
+    public var keypoint: Int?
+    public var message: String
+
+    static func keypointOutsideImage(instance: Int, keypoint: Int, x: Double, y: Double, width: Int, height: Int) -> MatchWarning {
+        MatchWarning(code: .keypointOutsideImage, sourceInstance: instance, keypoint: keypoint,
+                     message: "keypoint \(keypoint) of source instance \(instance) at (\(x), \(y)) is outside the \(width)x\(height) source image: not matched")
+    }
+
+    static func emptyMask(instance: Int) -> MatchWarning {
+        MatchWarning(code: .emptyMask, sourceInstance: instance, keypoint: nil,
+                     message: "the mask of source instance \(instance) is empty: its box, else its keypoints, give its extent")
+    }
+
+    static func emptyBox(instance: Int) -> MatchWarning {
+        MatchWarning(code: .emptyBox, sourceInstance: instance, keypoint: nil,
+                     message: "the bbox of source instance \(instance) has zero area and there is no mask: its keypoints give its extent")
+    }
+}
+
+extension MatchWarning: Encodable {
+    enum CodingKeys: String, CodingKey { case code, sourceInstance = "source_instance", keypoint, message }
 }
 
 /// Per-request overrides of the model config's matcher settings.
@@ -145,9 +206,9 @@ public struct MatchOptions: Sendable, Equatable, Decodable {
 public enum MatchInputError: Error, Sendable, Equatable, CustomStringConvertible {
     case noInstances
     case duplicateInstance(id: Int)
-    case keypointOutsideImage(instance: Int, keypoint: Int, x: Double, y: Double, width: Int, height: Int)
     case maskSize(instance: Int, expected: MaskSize, found: MaskSize)
-    case noLabelledKeypoint
+    /// `outside`: how many labelled keypoints were left out for lying outside the image.
+    case noLabelledKeypoint(outside: Int)
     case keypointCount(instance: Int, expected: Int, found: Int)
     case badKeypoint(instance: Int, keypoint: Int, problem: String)
     case unknownMaskID(id: Int, known: [Int])
@@ -155,18 +216,29 @@ public enum MatchInputError: Error, Sendable, Equatable, CustomStringConvertible
     case box(instance: Int, problem: String)
     case option(name: String, problem: String)
 
+    /// The error code of the JSON answer and of a split run's report.
+    public var code: String {
+        switch self {
+        case .noInstances: "no-instances"
+        case .noLabelledKeypoint: "no-keypoints"
+        case .duplicateInstance: "duplicate-instance"
+        case .maskSize: "mask-size"
+        case .option: "invalid-options"
+        case .keypointCount, .badKeypoint, .unknownMaskID, .mask, .box: "invalid-annotations"
+        }
+    }
+
     public var description: String {
         switch self {
         case .noInstances:
             "annotations list no source instance"
         case .duplicateInstance(let id):
             "source instance id \(id) appears twice"
-        case .keypointOutsideImage(let instance, let keypoint, let x, let y, let width, let height):
-            "keypoint \(keypoint) of source instance \(instance) at (\(x), \(y)) is outside the \(width)x\(height) source image"
         case .maskSize(let instance, let expected, let found):
             "mask of source instance \(instance) is \(found) but the source image is \(expected) ([height, width])"
-        case .noLabelledKeypoint:
-            "no source instance has a labelled keypoint (v > 0)"
+        case .noLabelledKeypoint(let outside):
+            outside == 0 ? "no source instance has a labelled keypoint (v > 0)"
+                : "no source instance has a labelled keypoint (v > 0) inside the source image (\(outside) outside it)"
         case .keypointCount(let instance, let expected, let found):
             "source instance \(instance) has \(found) keypoints but the category lists \(expected)"
         case .badKeypoint(let instance, let keypoint, let problem):

@@ -37,7 +37,12 @@ public final class Matcher: Sendable {
     }
 
     public func match(_ input: PairInput, options: MatchOptions = MatchOptions()) throws -> MatchReport {
-        try input.validate()
+        try match(try input.prepared(), options: options)
+    }
+
+    /// A pair already checked by `PairInput.prepared()`: its warnings come with the report.
+    public func match(_ pair: PreparedPair, options: MatchOptions = MatchOptions()) throws -> MatchReport {
+        let input = pair.input
         let config = try settings(options)
         let patch = model.config.patchSize
         var timings = StageTimings()
@@ -126,7 +131,7 @@ public final class Matcher: Sendable {
         timings.record("grouping", since: start)
         return MatchReport(prediction: PairPrediction(matches: matches, instances: instances),
                            source: sourceGeometry, target: targetGeometry, timings: timings,
-                           sourceCached: sourceCached, targetCached: targetCached)
+                           sourceCached: sourceCached, targetCached: targetCached, warnings: pair.warnings)
     }
 
     /// Backbone features through the cache.

@@ -53,6 +53,8 @@ public struct MatchReport: Sendable {
     /// Whether each image's features came from the cache.
     public var sourceCached: Bool
     public var targetCached: Bool
+    /// What the matcher left out of the pair's annotations (`PairInput.prepared()`).
+    public var warnings: [MatchWarning]
 }
 
 extension PredictedMatch: Encodable {
@@ -83,16 +85,23 @@ extension PredictedInstance: Encodable {
     }
 }
 
-/// One `pairs[]` entry of misc-predictions/v1.
+/// One `pairs[]` entry of misc-predictions/v1, with the matcher's warnings (a field the
+/// evaluator ignores, as it ignores every unknown field).
 public struct PredictionEntry: Encodable, Sendable {
     public var pair: String
     public var matches: [PredictedMatch]
     public var instances: [PredictedInstance]
+    public var warnings: [MatchWarning]
 
-    public init(pair: String, prediction: PairPrediction) {
+    public init(pair: String, prediction: PairPrediction, warnings: [MatchWarning]) {
         self.pair = pair
         matches = prediction.matches
         instances = prediction.instances
+        self.warnings = warnings
+    }
+
+    public init(pair: String, report: MatchReport) {
+        self.init(pair: pair, prediction: report.prediction, warnings: report.warnings)
     }
 }
 

@@ -60,6 +60,8 @@ public struct SourceAnnotations: Decodable, Sendable {
             if mask == nil, let segmentation = instance.segmentation {
                 do {
                     mask = try segmentation.rle(height: height, width: width)
+                } catch .sizeMismatch(let expected, let found) {
+                    throw .maskSize(instance: instance.id, expected: expected, found: found)
                 } catch {
                     throw .mask(instance: instance.id, problem: error.description)
                 }

@@ -6,7 +6,8 @@ import Imaging
 import Matching
 
 struct ParsedMatchRequest: Sendable {
-    let input: PairInput
+    /// Checked here, so that bad input is a 400 before the pair takes a queue slot.
+    let pair: PreparedPair
     let options: MatchOptions
 }
 
@@ -93,10 +94,9 @@ struct MatchRequestParser {
         do {
             let instances = try annotations.sourceInstances(width: sourceImage.width, height: sourceImage.height, sourceMasks: masks)
             let input = PairInput(source: sourceImage, target: targetImage, instances: instances)
-            try input.validate()
-            return ParsedMatchRequest(input: input, options: options)
+            return ParsedMatchRequest(pair: try input.prepared(), options: options)
         } catch {
-            throw HTTPError(.badRequest, code: "invalid-annotations", message: error.description)
+            throw HTTPError(.badRequest, code: error.code, message: error.description)
         }
     }
 

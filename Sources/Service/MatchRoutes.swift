@@ -71,14 +71,14 @@ struct MatchRoutes: Sendable {
             }
             let response: Response
             do {
-                let report = try matcher.match(parsed.input, options: parsed.options)
+                let report = try matcher.match(parsed.pair, options: parsed.options)
                 let wait = started - decoded
                 metrics.record(report.timings, decode: decodeTime, wait: wait)
                 response = try wantsPNG
-                    ? Response.bytes(try MatchPicture.of(report.prediction, input: parsed.input).png(), contentType: "image/png")
+                    ? Response.bytes(try MatchPicture.of(report.prediction, input: parsed.pair.input).png(), contentType: "image/png")
                     : Response.json(MatchAnswer(model: matcher.name, report: report, decode: decodeTime, wait: wait))
             } catch let error as MatchInputError {
-                response = HTTPError(.badRequest, code: "invalid-annotations", message: error.description).response
+                response = HTTPError(.badRequest, code: error.code, message: error.description).response
             } catch {
                 response = Response.error(.internalServerError, code: "internal", message: "matching failed: \(error)")
             }
@@ -166,16 +166,18 @@ struct MatchAnswer: Encodable {
     let model: String
     let matches: [PredictedMatch]
     let instances: [PredictedInstance]
+    let warnings: [MatchWarning]
     let source: Side
     let target: Side
     let timingsMs: [String: Double]
 
-    enum CodingKeys: String, CodingKey { case model, matches, instances, source, target, timingsMs = "timings_ms" }
+    enum CodingKeys: String, CodingKey { case model, matches, instances, warnings, source, target, timingsMs = "timings_ms" }
 
     init(model: String, report: MatchReport, decode: Duration, wait: Duration) {
         self.model = model
         matches = report.prediction.matches
         instances = report.prediction.instances
+        warnings = report.warnings
         source = Side(report.source, cached: report.sourceCached)
         target = Side(report.target, cached: report.targetCached)
         var timings = ["decode": decode.milliseconds, "queue_wait": wait.milliseconds, "total": report.timings.total]

@@ -14,7 +14,11 @@ struct MatchCommand: ParsableCommand {
         abstract: "Match the source keypoints of image pairs onto every target instance.",
         discussion: """
             A split: --pairs SPLIT/pairs.json --out PRED.json (images are read next to the \
-            pairs file; only the source instances are read, never the target's). One pair: \
+            pairs file; only the source instances are read, never the target's). A pair that \
+            cannot be matched (missing or undecodable image, no labelled keypoint inside the \
+            image, a mask of the wrong size) is reported on stderr and in --report, left out of \
+            the predictions, and the run goes on: exit 0 when every pair was matched, 3 when \
+            some failed. One pair: \
             --source A --target B --annotations ANN.json [--source-masks IDS.png] \
             [--out ENTRY.json] [--png PICTURE.png]. The settings come from the model \
             config's `matcher` object; the options below override them.
@@ -63,8 +67,17 @@ struct MatchCommand: ParsableCommand {
     @Flag(help: "Drop matches that do not map back near their source keypoint.")
     var closedLoop = false
 
-    @Option(help: "Match only the first N pairs of the split.")
+    @Option(help: "Match only the first N pairs of the split (of the shard, with --shard).")
     var limit: Int?
+
+    @Option(help: "Match one shard I/N of the split (1 ≤ I ≤ N): whole source images dealt to N shards (docs/COMMANDS.md); `dpcl predictions merge` puts the parts together.")
+    var shard: String?
+
+    @Option(help: "Write a JSON report of the split run: counts, time, every failed pair with its error code and message, and the pairs with warnings.")
+    var report: String?
+
+    @Flag(help: "Stop at the first pair that cannot be matched (exit 1, no predictions written) instead of leaving it out and going on.")
+    var failFast = false
 
     @OptionGroup var backbone: BackboneOptions
 
@@ -78,6 +91,12 @@ struct MatchCommand: ParsableCommand {
             guard !single.contains(false) else {
                 throw ValidationError("give --pairs SPLIT/pairs.json, or --source, --target and --annotations for one pair")
             }
+            guard shard == nil, report == nil, !failFast else {
+                throw ValidationError("--shard, --report and --fail-fast are for a split run (--pairs)")
+            }
+        }
+        if let shard {
+            do { _ = try SplitShard(parsing: shard) } catch { throw ValidationError(error.description) }
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
     }
@@ -111,7 +130,7 @@ struct MatchCommand: ParsableCommand {
         let instances = try parsed.sourceInstances(width: sourceImage.width, height: sourceImage.height, sourceMasks: masks)
         let input = PairInput(source: sourceImage, target: targetImage, instances: instances)
         let report = try matcher.match(input, options: options)
-        let entry = PredictionEntry(pair: "\(source) -> \(target)", prediction: report.prediction)
+        let entry = PredictionEntry(pair: "\(source) -> \(target)", report: report)
         try Self.write(try Self.encoder.encode(entry), to: out)
         if let png {
             let picture = MatchPicture.of(report.prediction, input: input)
@@ -121,38 +140,34 @@ struct MatchCommand: ParsableCommand {
 
     private func runSplit(_ path: String, matcher: Matcher) throws {
         let split = try PairsFile.load(path: path)
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        // Only the last source is kept decoded: pairs of one source come together, and a
-        // whole split's images would not fit in memory.
-        var lastSource: (id: String, image: RGBImage)?
-        func image(_ id: String) throws -> RGBImage {
-            try Self.decode(folder + "/" + (try split.image(id)).file)
-        }
-        let selected = Array(split.pairs.prefix(limit ?? split.pairs.count))
+        let shard = try self.shard.map { text throws(SplitShardError) in try SplitShard(parsing: text) }
+        let selected = Array((shard?.pairs(of: split.pairs) ?? split.pairs).prefix(limit ?? .max))
+        var run = SplitRun(split: split, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                           matcher: matcher, options: options)
         var progress = Progress(total: selected.count)
         var entries: [PredictionEntry] = []
+        var failures: [SplitRun.Failure] = []
         for pair in selected {
-            let sourceImage = try lastSource.flatMap { $0.id == pair.source ? $0.image : nil } ?? image(pair.source)
-            lastSource = (pair.source, sourceImage)
-            let targetImage = try image(pair.target)
-            let instances: [SourceInstance]
             do {
-                instances = try split.sourceAnnotations(for: pair)
-                    .sourceInstances(width: sourceImage.width, height: sourceImage.height)
+                entries.append(try run.match(pair))
             } catch {
-                throw ValidationError("pair \(pair.id): \(error)")
-            }
-            if instances.isEmpty {
-                entries.append(PredictionEntry(pair: pair.id, prediction: PairPrediction(matches: [], instances: [])))
-            } else {
-                let report = try matcher.match(PairInput(source: sourceImage, target: targetImage, instances: instances),
-                                               options: options)
-                entries.append(PredictionEntry(pair: pair.id, prediction: report.prediction))
+                let failure = SplitRun.Failure(pair: pair.id, error: error)
+                FileHandle.standardError.write(Data("\(progress.interactive ? "\n" : "")match: pair \(pair.id) failed: \(failure.code): \(failure.message)\n".utf8))
+                if failFast { throw ExitCode.failure }
+                failures.append(failure)
             }
             progress.advance(label: pair.id)
         }
         let document = PredictionsDocument(benchmark: split.name, method: method, pairs: entries)
         try Self.write(try Self.encoder.encode(document), to: out)
+        let summary = SplitRun.Report(pairsFile: path, shard: shard?.description, pairs: selected.count, matched: entries.count,
+                                      failed: failures, warned: entries.filter { !$0.warnings.isEmpty },
+                                      seconds: (ContinuousClock.now - progress.start).milliseconds / 1000)
+        if let report {
+            try Self.write(try Self.encoder.encode(summary), to: report)
+        }
+        FileHandle.standardError.write(Data("match: \(summary.line)\n".utf8))
+        if !failures.isEmpty { throw ExitCode(SplitRun.someFailedStatus) }
     }
 
     static let encoder: JSONEncoder = {

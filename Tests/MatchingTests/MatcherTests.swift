@@ -79,12 +79,19 @@ struct DevPair {
     @Test func badInputsAreRefusedInTheUsersTerms() throws {
         let matcher = try DefaultModel.matcher.get()
         let dev = try DevPair("jhmdb-person-dev", try DevPair.firstPairID("jhmdb-person-dev"))
+        // A keypoint outside the image is left out and said; the rest of the pair is matched.
         var outside = dev.input
         outside.instances[0].keypoints[0] = SourceKeypoint(x: 5000, y: 10, visibility: 2)
-        #expect(throws: MatchInputError.self) { try matcher.match(outside) }
+        let report = try matcher.match(outside)
+        #expect(report.warnings.map(\.code) == [.keypointOutsideImage])
+        #expect(report.warnings.first?.message.contains("(5000.0, 10.0) is outside") == true)
+        #expect(!report.prediction.matches.isEmpty)
+        #expect(!report.prediction.matches.contains { $0.sourceInstance == outside.instances[0].id && $0.keypoint == 0 })
         var unlabelled = dev.input
-        for index in unlabelled.instances[0].keypoints.indices { unlabelled.instances[0].keypoints[index].visibility = 0 }
-        #expect(throws: MatchInputError.noLabelledKeypoint) { try matcher.match(unlabelled) }
+        for instance in unlabelled.instances.indices {
+            for index in unlabelled.instances[instance].keypoints.indices { unlabelled.instances[instance].keypoints[index].visibility = 0 }
+        }
+        #expect(throws: MatchInputError.noLabelledKeypoint(outside: 0)) { try matcher.match(unlabelled) }
         var wrongMask = dev.input
         wrongMask.instances[0].mask = try RLE.empty(height: 10, width: 10)
         #expect(throws: MatchInputError.self) { try matcher.match(wrongMask) }

@@ -74,9 +74,11 @@ struct MatchAnswerDocument: Decodable {
         let segmentation: Segmentation
     }
     struct Side: Decodable { let width: Int, height: Int, input_width: Int, input_height: Int, scale_x: Double, scale_y: Double }
+    struct Warning: Decodable { let code: String, source_instance: Int, keypoint: Int?, message: String }
     let model: String
     let matches: [Match]
     let instances: [Instance]
+    let warnings: [Warning]
     let source: Side, target: Side
     let timings_ms: [String: Double]
 }
@@ -139,16 +141,32 @@ struct MatchAnswerDocument: Decodable {
         }
     }
 
-    @Test func badRequestsGetPreciseErrors() throws {
-        let files = try PairFiles()
-        defer { files.cleanUp() }
+    @Test func aKeypointOutsideTheImageIsLeftOutWithAWarning() throws {
+        var id = 0
         let outside = try PairFiles { annotations in
             var instances = annotations["instances"] as! [[String: Any]]
             var keypoints = instances[0]["keypoints"] as! [[Double]]
             keypoints[0] = [9000, 10, 2]
             instances[0]["keypoints"] = keypoints
+            id = instances[0]["id"] as! Int
             annotations["instances"] = instances
         }
+        defer { outside.cleanUp() }
+        try withService { service in
+            let answer = try service.curl(outside.form, "/v1/match")
+            #expect(answer.status == 200, "\(answer.text)")
+            let document = try JSONDecoder().decode(MatchAnswerDocument.self, from: answer.body)
+            #expect(document.warnings.map(\.code) == ["keypoint-outside-image"])
+            #expect(document.warnings.first?.source_instance == id && document.warnings.first?.keypoint == 0)
+            #expect(document.warnings.first?.message.contains("outside the 640x425 source image") == true)
+            #expect(!document.matches.isEmpty)
+            #expect(!document.matches.contains { $0.source_instance == id && $0.keypoint == 0 })
+        }
+    }
+
+    @Test func badRequestsGetPreciseErrors() throws {
+        let files = try PairFiles()
+        defer { files.cleanUp() }
         let unlabelled = try PairFiles { annotations in
             var instances = annotations["instances"] as! [[String: Any]]
             instances[0]["keypoints"] = (instances[0]["keypoints"] as! [[Double]]).map { [$0[0], $0[1], 0] }
@@ -159,7 +177,11 @@ struct MatchAnswerDocument: Decodable {
             instances[0]["segmentation"] = ["size": [10, 10], "counts": [100]]
             annotations["instances"] = instances
         }
-        defer { [outside, unlabelled, wrongMask].forEach { $0.cleanUp() } }
+        let duplicate = try PairFiles { annotations in
+            let instances = annotations["instances"] as! [[String: Any]]
+            annotations["instances"] = [instances[0], instances[0]]
+        }
+        defer { [unlabelled, wrongMask, duplicate].forEach { $0.cleanUp() } }
         // An ID PNG of the source's size whose id 7 the annotations do not list.
         let sourceImage = try ImageDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: files.source))))
         let idPNG = try InstanceIDImage.encode([InstanceMask(id: 7, mask: try RLE(counts: [5, 5, sourceImage.width * sourceImage.height - 10],
@@ -176,9 +198,9 @@ struct MatchAnswerDocument: Decodable {
                 #expect(error?["error"]?["code"] == code, "\(answer.text)")
                 #expect(error?["error"]?["message"]?.contains(mentions) == true, "\(answer.text)")
             }
-            try expectError(outside.form, status: 400, code: "invalid-annotations", mentions: "outside the 640x425 source image")
-            try expectError(unlabelled.form, status: 400, code: "invalid-annotations", mentions: "no source instance has a labelled keypoint")
-            try expectError(wrongMask.form, status: 400, code: "invalid-annotations", mentions: "[10, 10]")
+            try expectError(unlabelled.form, status: 400, code: "no-keypoints", mentions: "no source instance has a labelled keypoint")
+            try expectError(wrongMask.form, status: 400, code: "mask-size", mentions: "[10, 10]")
+            try expectError(duplicate.form, status: 400, code: "duplicate-instance", mentions: "appears twice")
             try expectError(files.form + ["-F", "source_masks=@\(masks)"], status: 400, code: "invalid-annotations",
                             mentions: "source_masks holds id 7")
             try expectError(["-F", "source=@\(files.annotations)", "-F", "target=@\(files.target)", "-F", "annotations=@\(files.annotations)"],
