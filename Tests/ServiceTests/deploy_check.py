@@ -2,8 +2,9 @@
 (kubernetes-validate, strict: no unknown field), and the fields the service relies on are
 right: container port 8080 named http, liveness /healthz and readiness /readyz on it, the role
 flag of each workload, the leaderboard's volume at its --data-dir, the ConfigMap mounted where
---config points, the Ingress sending /v1/match to inference; docker-compose.yml the same for one
-machine. Prints a JSON summary; exits 1 with the reasons when something is wrong.
+--config points, the Ingress sending /v1/match to inference, the batch run (an Indexed Job of
+`dpcl match --shard`, one shard per completion index, and the merge of exactly its parts, both
+on one shared volume); docker-compose.yml the same for one machine. Prints a JSON summary; exits 1 with the reasons when something is wrong.
 
 Usage: deploy_check.py DEPLOY_FOLDER
 """
@@ -85,6 +86,30 @@ if ingress:
         for path in rule["http"]["paths"]:
             routes[path["path"]] = path["backend"]["service"]["name"]
 check(routes.get("/v1/match") == "dpcl-inference" and routes.get("/") == "dpcl-leaderboard", f"Ingress routes {routes}")
+
+match_job, merge_job = kinds.get(("Job", "dpcl-match")), kinds.get(("Job", "dpcl-merge"))
+check(match_job is not None and merge_job is not None, "the batch Jobs dpcl-match and dpcl-merge")
+if match_job and merge_job:
+    spec = match_job["spec"]
+    check(spec.get("completionMode") == "Indexed", "dpcl-match: an Indexed Job")
+    container = spec["template"]["spec"]["containers"][0]
+    script = container["args"][0]
+    shards = {e["name"]: e.get("value") for e in container.get("env", [])}.get("SHARDS")
+    check(shards == str(spec["completions"]), f"dpcl-match: SHARDS {shards} is its completions {spec['completions']}")
+    check("JOB_COMPLETION_INDEX + 1" in script and '--shard "$shard/$SHARDS"' in script, "dpcl-match: --shard from JOB_COMPLETION_INDEX")
+    check('[ "$status" -eq 3 ] && exit 0' in script, "dpcl-match: exit 3 (some pairs failed, reported) completes the index")
+    merge = merge_job["spec"]["template"]["spec"]["containers"][0]
+    merge_shards = {e["name"]: e.get("value") for e in merge.get("env", [])}.get("SHARDS")
+    check(merge_shards == shards, f"dpcl-merge: SHARDS {merge_shards} is dpcl-match's {shards}")
+    check("predictions merge" in merge["args"][0], "dpcl-merge: runs dpcl predictions merge")
+    for job in (match_job, merge_job):
+        pod = job["spec"]["template"]["spec"]
+        claims = {v["name"]: v.get("persistentVolumeClaim", {}).get("claimName") for v in pod["volumes"]}
+        mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
+        check(claims.get(mounts.get("/batch")) == "dpcl-batch", f"{job['metadata']['name']}: /batch is the shared claim dpcl-batch")
+        check(pod.get("securityContext", {}).get("runAsNonRoot") is True, f"{job['metadata']['name']}: runs as non-root")
+    claim = kinds.get(("PersistentVolumeClaim", "dpcl-batch"))
+    check(claim is not None and "ReadWriteMany" in claim["spec"]["accessModes"], "dpcl-batch: a ReadWriteMany claim (pods on several nodes)")
 
 compose = yaml.safe_load(open(os.path.join(folder, "docker-compose.yml")))
 service = compose["services"]["dpcl"]
