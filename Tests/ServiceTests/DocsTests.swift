@@ -1,6 +1,6 @@
-// The docs run: every `sh` block of docs/API.md, in order, as one bash script, and the README's
-// `sh` blocks, against a live server with the real model, so that documented curl commands
-// cannot rot.
+// The docs run: every `sh` block of docs/API.md and of docs/DATASETS.md, in order, as one bash
+// script each, and the README's `sh` blocks, against a live server with the real model, so
+// that documented commands cannot rot.
 import Foundation
 import TestSupport
 import Testing
@@ -52,6 +52,38 @@ import Testing
         let csv = try String(contentsOf: work.appending(path: "leaderboard.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("rank,team,submission,method,submitted,mpck@0.1000") && csv.contains("docs-team"))
         #expect(result.stdoutText.contains("matches on"))
+    }
+
+    /// From a COCO file of the dev data to a scored submission: a disjoint split, 3 shards as
+    /// local processes, the merge, the score, a benchmark with leak 0 and a team's submission.
+    @Test func theCOCOFlowRunsAsWritten() throws {
+        let admin = "datasets-admin-token"
+        let service = try LiveService(model: try ServedModel.host.get()) { configuration in
+            configuration.leaderboard.adminToken = admin
+        }
+        defer { service.stop() }
+        let guide = try String(contentsOf: Repository.root.appending(path: "docs/DATASETS.md"), encoding: .utf8)
+        let blocks = Self.shellBlocks(guide)
+        #expect(blocks.count >= 4)
+        let work = FileManager.default.temporaryDirectory.appending(path: "datasets-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let script = "set -euo pipefail\ncd \"$WORK\"\n" + blocks.joined(separator: "\n")
+        let data = Repository.shared.appending(path: "data")
+        let result = try Subprocess.run("/usr/bin/env", [
+            "DPCL=\(Repository.builtProduct("dpcl"))", "MODEL=\(Repository.root.appending(path: "Config/models/dinov2-small.json").path)",
+            "BASE=http://127.0.0.1:\(service.server.port)", "ADMIN=\(admin)", "WORK=\(work.path)",
+            "COCO=\(data.appending(path: "coco-format/coco.json").path)", "IMAGES=\(data.appending(path: "coco-person-dev/images").path)",
+            "/bin/bash", "-c", script,
+        ], idleSeconds: 300)
+        print("docs/DATASETS.md: \(result.stdoutText)")
+        #expect(result.status == 0, "docs/DATASETS.md failed: \(result.stderrText.suffix(2000)) \(result.stdoutText.suffix(2000))")
+        let benchmark = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appending(path: "benchmark.json"))) as? [String: Any]
+        #expect((benchmark?["leak"] as? [String: Any])?["share"] as? Double == 0, "\(benchmark ?? [:])")
+        let status = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appending(path: "coco-status.json"))) as? [String: Any]
+        #expect(status?["status"] as? String == "done", "\(status ?? [:])")
+        let leaderboard = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appending(path: "coco-leaderboard.json"))) as? [String: Any]
+        #expect((leaderboard?["rows"] as? [Any])?.count == 1, "\(leaderboard ?? [:])")
     }
 
     /// The README's example: a skier matched onto a crowd, as JSON and as a picture.
