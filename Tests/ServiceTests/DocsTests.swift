@@ -23,6 +23,23 @@ import Testing
         return blocks
     }
 
+    /// Runs the `sh` blocks of the guide at `path` in order, as one bash script in a new work
+    /// folder (`$WORK`), with `environment`; the folder is removed by the caller.
+    static func runGuide(_ path: String, minimumBlocks: Int, environment: [String]) throws -> (SubprocessResult, URL) {
+        let blocks = shellBlocks(try String(contentsOf: Repository.root.appending(path: path), encoding: .utf8))
+        #expect(blocks.count >= minimumBlocks)
+        let work = FileManager.default.temporaryDirectory.appending(path: "docs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let script = "set -euo pipefail\ncd \"$WORK\"\n" + blocks.joined(separator: "\n")
+        let result = try Subprocess.run("/usr/bin/env", environment + ["WORK=\(work.path)", "/bin/bash", "-c", script], idleSeconds: 300)
+        #expect(result.status == 0, "\(path) failed: \(result.stderrText.suffix(2000)) \(result.stdoutText.suffix(2000))")
+        return (result, work)
+    }
+
+    static func json(_ url: URL) throws -> [String: Any]? {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+    }
+
     @Test func theCurlCommandsOfTheAPIGuideRunAsWritten() throws {
         let admin = "docs-admin-token"
         let service = try LiveService(model: try ServedModel.host.get()) { configuration in
@@ -30,24 +47,16 @@ import Testing
             configuration.leaderboard.submissionQuota = 0
         }
         defer { service.stop() }
-        let guide = try String(contentsOf: Repository.root.appending(path: "docs/API.md"), encoding: .utf8)
-        let blocks = Self.shellBlocks(guide)
-        #expect(blocks.count >= 10)
-        let work = FileManager.default.temporaryDirectory.appending(path: "docs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        let script = "set -euo pipefail\ncd \"$WORK\"\n" + blocks.joined(separator: "\n")
         let split = Repository.shared.appending(path: "data/coco-person-dev").path
-        let result = try Subprocess.run("/usr/bin/env", [
-            "BASE=http://127.0.0.1:\(service.server.port)", "ADMIN=\(admin)", "SPLIT=\(split)", "WORK=\(work.path)",
-            "/bin/bash", "-c", script,
-        ], idleSeconds: 300)
-        #expect(result.status == 0, "docs/API.md failed: \(result.stderrText.suffix(2000)) \(result.stdoutText.suffix(2000))")
+        let (result, work) = try Self.runGuide("docs/API.md", minimumBlocks: 10, environment: [
+            "BASE=http://127.0.0.1:\(service.server.port)", "ADMIN=\(admin)", "SPLIT=\(split)",
+        ])
+        defer { try? FileManager.default.removeItem(at: work) }
         // What the blocks left behind is what they promise.
-        let match = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appending(path: "match.json"))) as? [String: Any]
+        let match = try Self.json(work.appending(path: "match.json"))
         #expect(((match?["matches"] as? [Any])?.count ?? 0) > 0)
         #expect(try Data(contentsOf: work.appending(path: "match.png")).starts(with: [0x89, 0x50, 0x4e, 0x47]))
-        let status = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appending(path: "status.json"))) as? [String: Any]
+        let status = try Self.json(work.appending(path: "status.json"))
         #expect(status?["status"] as? String == "done", "\(status ?? [:])")
         let csv = try String(contentsOf: work.appending(path: "leaderboard.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("rank,team,submission,method,submitted,mpck@0.1000") && csv.contains("docs-team"))
@@ -62,27 +71,19 @@ import Testing
             configuration.leaderboard.adminToken = admin
         }
         defer { service.stop() }
-        let guide = try String(contentsOf: Repository.root.appending(path: "docs/DATASETS.md"), encoding: .utf8)
-        let blocks = Self.shellBlocks(guide)
-        #expect(blocks.count >= 4)
-        let work = FileManager.default.temporaryDirectory.appending(path: "datasets-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        let script = "set -euo pipefail\ncd \"$WORK\"\n" + blocks.joined(separator: "\n")
         let data = Repository.shared.appending(path: "data")
-        let result = try Subprocess.run("/usr/bin/env", [
+        let (result, work) = try Self.runGuide("docs/DATASETS.md", minimumBlocks: 4, environment: [
             "DPCL=\(Repository.builtProduct("dpcl"))", "MODEL=\(Repository.root.appending(path: "Config/models/dinov2-small.json").path)",
-            "BASE=http://127.0.0.1:\(service.server.port)", "ADMIN=\(admin)", "WORK=\(work.path)",
+            "BASE=http://127.0.0.1:\(service.server.port)", "ADMIN=\(admin)",
             "COCO=\(data.appending(path: "coco-format/coco.json").path)", "IMAGES=\(data.appending(path: "coco-person-dev/images").path)",
-            "/bin/bash", "-c", script,
-        ], idleSeconds: 300)
+        ])
+        defer { try? FileManager.default.removeItem(at: work) }
         print("docs/DATASETS.md: \(result.stdoutText)")
-        #expect(result.status == 0, "docs/DATASETS.md failed: \(result.stderrText.suffix(2000)) \(result.stdoutText.suffix(2000))")
-        let benchmark = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appending(path: "benchmark.json"))) as? [String: Any]
+        let benchmark = try Self.json(work.appending(path: "benchmark.json"))
         #expect((benchmark?["leak"] as? [String: Any])?["share"] as? Double == 0, "\(benchmark ?? [:])")
-        let status = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appending(path: "coco-status.json"))) as? [String: Any]
+        let status = try Self.json(work.appending(path: "coco-status.json"))
         #expect(status?["status"] as? String == "done", "\(status ?? [:])")
-        let leaderboard = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appending(path: "coco-leaderboard.json"))) as? [String: Any]
+        let leaderboard = try Self.json(work.appending(path: "coco-leaderboard.json"))
         #expect((leaderboard?["rows"] as? [Any])?.count == 1, "\(leaderboard ?? [:])")
     }
 
