@@ -163,3 +163,19 @@ import Testing
         #expect(sided.count == 10 && Set(sided.map(\.source)).isDisjoint(with: sided.map(\.target)))
     }
 }
+
+@Suite struct ImportFixtureTests {
+    /// The committed fixtures are exactly what the committed script writes.
+    @Test func fixturesAreRegeneratedIdentically() throws {
+        let scratch = ScratchFolder()
+        try Venv.runPython([Fixture.file("make_fixtures.py"), scratch.path])
+        let fresh = try FileManager.default.subpathsOfDirectory(atPath: scratch.path).sorted()
+        let committed = try FileManager.default.subpathsOfDirectory(atPath: Fixture.folder.path)
+            .filter { $0 != "make_fixtures.py" && !$0.hasPrefix("__pycache__") }.sorted()
+        #expect(fresh == committed)
+        for name in fresh where !name.hasSuffix("images") {
+            #expect(FileManager.default.contents(atPath: scratch.path + "/" + name)
+                    == FileManager.default.contents(atPath: Fixture.folder.path + "/" + name), "\(name)")
+        }
+    }
+}

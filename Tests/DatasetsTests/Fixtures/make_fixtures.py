@@ -10,14 +10,15 @@ disjoint.json  12 fully labelled images of one category (every pair kept), 6 of 
                holding a second category: for --disjoint and --max-pairs.
 bad-keypoints.json, unknown-category.json   one faulty annotation each.
 
-Run from anywhere: python3 make_fixtures.py (writes next to itself).
+Run from anywhere: python3 make_fixtures.py [FOLDER] (default: next to itself).
 """
 import json
 import os
 import struct
+import sys
 import zlib
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
 W, H = 16, 12
 
 
