@@ -154,7 +154,7 @@ public enum COCOImport {
                 throw .wrongKeypointCount(annotation: annotation.id, found: keypoints.count, expected: 3 * count,
                                           category: categories[category].name)
             }
-            let labelled = stride(from: 2, to: keypoints.count, by: 3).contains { keypoints[$0] > 0 }
+            let labelled = hasLabel(keypoints)
             if !labelled && !options.keepUnlabelled { summary.droppedUnlabelled += 1; continue }
             let segmentation = try checkedMask(annotation, image: file.images[image], summary: &summary)
             if labelled { labelledIn[image] = true }
@@ -217,7 +217,7 @@ public enum COCOImport {
             let pairing = Pairing(sets: sets[category], needed: max(needed, 0),
                                   isSource: sides.map { side in images.map { side[$0] } })
             let pairs = CategoryPairs(category: category, pairing: pairing, images: images,
-                                      maxPairs: options.maxPairs, seed: options.seed &+ UInt64(category))
+                                      maxPairs: options.maxPairs, seed: mix(options.seed ^ mix(UInt64(category))))
             pairs.markUsed(&used)
             summary.categories.append(ImportSummary.CategoryCounts(
                 name: categories[category].name, keypoints: keypointCount, needed: pairing.needed, images: images.count,

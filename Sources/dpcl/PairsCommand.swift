@@ -80,7 +80,7 @@ struct PairsCommand: ParsableCommand {
                          + "\(file.categories.count) categories (\(Self.elapsed(since: start)))")
                 let plan = try COCOImport.plan(file, options: options, log: Self.log)
                 guard plan.pairCount > 0 else {
-                    throw DatasetError.noPairs("no two images share \(Int(minShared * 100))% of a category's keypoints")
+                    throw DatasetError.noPairs("no two images found of a category share \(minShared) of its keypoints")
                 }
                 try SplitWriter.write(plan, name: splitName, to: out, copyImages: copy)
                 for line in Self.summary(plan.summary) { Self.log(line) }
