@@ -57,6 +57,10 @@ let package = Package(
         // readers of benchmark and prediction files; no HTTP, SQL or model code.
         .target(name: "Evaluation", dependencies: ["Imaging", "CZlib"]),
 
+        // COCO keypoint files to misc-pairs/v1 splits: reading, the pairing rule, sampling,
+        // source/target sides and the streamed writer. No HTTP, models or evaluation.
+        .target(name: "Datasets", dependencies: ["Imaging"]),
+
         // The inference engine: tensors on OpenBLAS, safetensors weights, the ViT backbone.
         // Knows nothing of HTTP or images: its input is an already normalised float array.
         // Optimised in debug builds too: its SIMD kernels are ~50x slower unoptimised, which
@@ -125,6 +129,7 @@ let package = Package(
         .executableTarget(
             name: "dpcl",
             dependencies: [
+                "Datasets",
                 "Diagnostics",
                 "Evaluation",
                 "Imaging",
@@ -139,6 +144,11 @@ let package = Package(
         ),
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        // Evaluation, Leaderboard and Matching to read the imported splits as `dpcl eval`, the
+        // leaderboard and `dpcl match` do; dpcl for the command-line test.
+        .testTarget(name: "DatasetsTests", dependencies: [
+            "Datasets", "Evaluation", "Leaderboard", "Matching", "Imaging", "TestSupport", "dpcl",
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CZlib", "dpcl", "TestSupport"]),
         // Imaging only to decode the dev images that the parity test feeds to both engines.

@@ -36,7 +36,8 @@ extension RLE {
         self = try RLE.merge(masks)
     }
 
-    static func validate(_ polygon: [Double], index: Int) throws(MaskError) {
+    /// Checks one polygon as the initialiser does, without rasterising it.
+    public static func validate(_ polygon: [Double], index: Int) throws(MaskError) {
         guard polygon.count >= 6 else {
             throw .invalidPolygon(index: index, reason: "it has \(polygon.count) values; at least 3 points (6 values) are needed")
         }
