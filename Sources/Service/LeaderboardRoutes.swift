@@ -79,9 +79,16 @@ struct LeaderboardRoutes: Sendable {
             return visibility
         } ?? .public
         let title = request.query["title"], description = request.query["description"] ?? ""
+        let allowLeak = try request.query["allow_leak"].map { value throws(HTTPError) in
+            guard value == "0" || value == "1" else {
+                throw HTTPError(.badRequest, code: "invalid-allow-leak", message: "allow_leak must be 0 or 1")
+            }
+            return value == "1"
+        } ?? false
         switch request.mediaType {
         case "application/json":
-            let info = try mapped { try store.addBenchmark(groundTruth: upload.path, move: true, title: title, description: description, visibility: visibility) }
+            let info = try mapped { try store.addBenchmark(groundTruth: upload.path, move: true, title: title, description: description, visibility: visibility,
+                                                          allowLeak: allowLeak) }
             return try benchmarkResponse(info, status: .created)
         case "multipart/form-data":
             // The form is read in memory: it is for small benchmarks (the upload limit bounds
@@ -97,7 +104,8 @@ struct LeaderboardRoutes: Sendable {
             let truth = store.uploadDirectory + "/.benchmark-\(UUID().uuidString).json"
             try Data(pairs.body).write(to: URL(fileURLWithPath: truth))
             defer { try? FileManager.default.removeItem(atPath: truth) }
-            let info = try mapped { try store.addBenchmark(groundTruth: truth, move: true, title: title, description: description, visibility: visibility) }
+            let info = try mapped { try store.addBenchmark(groundTruth: truth, move: true, title: title, description: description, visibility: visibility,
+                                                          allowLeak: allowLeak) }
             let files = Set(try store.images(of: info.name).map(\.file))
             for part in parts where part.name != "pairs" {
                 guard files.contains(part.name) else {
@@ -293,6 +301,8 @@ struct LeaderboardRoutes: Sendable {
         return BenchmarkView(name: info.name, title: info.title, description: info.description, created: info.created,
                              visibility: info.visibility, categories: info.categoryNames, pairs: info.pair_count,
                              images: images.count, images_uploaded: uploaded, images_complete: uploaded == images.count,
+                             leak: info.leak.map { LeakView(share: $0.share, target_instances: $0.targetInstances,
+                                                            leaked_instances: $0.leakedInstances, allowed: info.leak_allowed) },
                              inputs: "/v1/benchmarks/\(info.name)/inputs", leaderboard: "/v1/benchmarks/\(info.name)/leaderboard")
     }
 
@@ -325,6 +335,7 @@ struct LeaderboardRoutes: Sendable {
         case .notFound: HTTPError(.notFound, code: "not-found", message: error.description)
         case .alreadyExists: HTTPError(.conflict, code: "already-exists", message: error.description)
         case .invalidDocument: HTTPError(.unprocessableContent, code: "invalid-document", message: error.description)
+        case .leaksTruth: HTTPError(.unprocessableContent, code: "benchmark-leaks-truth", message: error.description)
         case .quotaExceeded(_, let retry):
             HTTPError(.tooManyRequests, code: "quota-exceeded", message: error.description, headers: ["Retry-After": String(retry)])
         case .idempotencyConflict: HTTPError(.conflict, code: "idempotency-conflict", message: error.description)
@@ -350,5 +361,13 @@ struct BenchmarkView: Encodable {
     let categories: [String]
     let pairs, images, images_uploaded: Int
     let images_complete: Bool
+    /// Absent for a benchmark added before the leak was measured.
+    let leak: LeakView?
     let inputs, leaderboard: String
+}
+
+struct LeakView: Encodable {
+    let share: Double
+    let target_instances, leaked_instances: Int
+    let allowed: Bool
 }

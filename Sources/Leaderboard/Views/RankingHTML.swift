@@ -14,6 +14,7 @@ public enum RankingHTML {
             <p>\(escape(benchmark.description))</p>
             <p class="muted">Benchmark <code>\(escape(benchmark.name))</code>: \(benchmark.pair_count) pairs; \
             categories \(escape(benchmark.categoryNames.joined(separator: ", "))).</p>
+            \(leak(benchmark))
             \(form(benchmark: benchmark, query: query))
             <div class="board">
             <p>Ranked by <strong>\(escape(metric))</strong>, \(escape(scope)); \(ranking.rows.count) \(ranking.rows.count == 1 ? "entry" : "entries")\
@@ -97,6 +98,18 @@ public enum RankingHTML {
             <main>
 
             """
+    }
+
+    /// What the public inputs give away of the truth: a team could submit what it was shown.
+    static func leak(_ benchmark: BenchmarkInfo) -> String {
+        guard let leak = benchmark.leak else {
+            return "<p id=\"leak\" class=\"muted\">Leak: not measured (added before the leak was measured).</p>"
+        }
+        guard leak.leakedInstances > 0 else {
+            return "<p id=\"leak\" class=\"muted\">Leak: none; no target instance appears in the public inputs.</p>"
+        }
+        return "<p id=\"leak\"><strong>Leak: \(escape(leak.summary)) appear in the public inputs</strong> (their images are "
+            + "targets of some pairs and sources of others), so a method can be given their truth; added with the leak allowed.</p>"
     }
 
     /// The view's choices as a GET form: it works without JavaScript.
