@@ -79,12 +79,7 @@ struct LeaderboardRoutes: Sendable {
             return visibility
         } ?? .public
         let title = request.query["title"], description = request.query["description"] ?? ""
-        let allowLeak = try request.query["allow_leak"].map { value throws(HTTPError) in
-            guard value == "0" || value == "1" else {
-                throw HTTPError(.badRequest, code: "invalid-allow-leak", message: "allow_leak must be 0 or 1")
-            }
-            return value == "1"
-        } ?? false
+        let allowLeak = try Self.flag(request, "allow_leak")
         switch request.mediaType {
         case "application/json":
             let info = try mapped { try store.addBenchmark(groundTruth: upload.path, move: true, title: title, description: description, visibility: visibility,
@@ -161,6 +156,7 @@ struct LeaderboardRoutes: Sendable {
     private func admitSubmission(_ request: Request) throws {
         let team = try auth.requireTeam(request)
         let info = try visibleBenchmark(request)
+        _ = try Self.flag(request, "anonymous")
         _ = try mapped {
             try store.admission(team: team, benchmark: info.name, idempotencyKey: request.headers["Idempotency-Key"], sha256: nil,
                                 quota: configuration.submissionQuota)
@@ -177,7 +173,7 @@ struct LeaderboardRoutes: Sendable {
         var submission = SubmissionRequest(benchmark: info.name, team: team, file: upload.path, size: Int64(upload.size), sha256: upload.sha256)
         submission.method = request.query["method"] ?? ""
         submission.description = request.query["description"] ?? ""
-        submission.anonymous = ["1", "true", "yes"].contains(request.query["anonymous"] ?? "")
+        submission.anonymous = try Self.flag(request, "anonymous")
         submission.idempotencyKey = request.headers["Idempotency-Key"]
         let (row, created) = try mapped { try store.submit(submission, quota: configuration.submissionQuota) }
         if created { jobs.wake() }
@@ -224,7 +220,7 @@ struct LeaderboardRoutes: Sendable {
         let info = try visibleBenchmark(request)
         let query = try rankingQuery(request)
         let ranking = try mapped { try store.ranking(benchmark: info.name, query) }
-        switch Self.format(request) {
+        switch try Self.format(request) {
         case .csv: return Response.text(RankingCSV.render(ranking), contentType: "text/csv; charset=utf-8")
         case .html: return Self.page(RankingHTML.render(ranking, benchmark: info, query: query))
         case .json: return try Response.json(ranking)
@@ -235,7 +231,10 @@ struct LeaderboardRoutes: Sendable {
     private func rankingQuery(_ request: Request) throws(HTTPError) -> RankingQuery {
         var query = RankingQuery()
         if let alpha = request.query["alpha"] {
-            guard let value = Double(alpha), value.isFinite else { throw HTTPError(.badRequest, code: "invalid-alpha", message: "alpha must be a number such as 0.10") }
+            guard let value = Double(alpha), RankingQuery.alphas.contains(where: { abs($0 - value) < 1e-9 }) else {
+                throw HTTPError(.badRequest, code: "invalid-alpha",
+                                message: "alpha must be one of " + RankingQuery.alphas.map { String(format: "%.2f", $0) }.joined(separator: ", "))
+            }
             query.alpha = value
         }
         if let metric = request.query["metric"] {
@@ -246,7 +245,7 @@ struct LeaderboardRoutes: Sendable {
             query.metric = value
         }
         query.category = request.query["category"].flatMap { $0.isEmpty ? nil : $0 }
-        query.all = ["1", "true", "yes", "on"].contains(request.query["all"] ?? "")
+        query.all = try Self.flag(request, "all")
         return query
     }
 
@@ -262,12 +261,13 @@ struct LeaderboardRoutes: Sendable {
     enum Format { case json, csv, html }
 
     /// `?format=` first, else the Accept field: CSV or HTML when asked for, JSON otherwise.
-    static func format(_ request: Request) -> Format {
+    static func format(_ request: Request) throws(HTTPError) -> Format {
         switch request.query["format"] {
         case "csv": return .csv
         case "html": return .html
         case "json": return .json
-        default: break
+        case nil: break
+        default: throw HTTPError(.badRequest, code: "invalid-format", message: "format must be json, csv or html")
         }
         let accept = request.headers["Accept"]?.lowercased() ?? ""
         if accept.contains("text/csv") { return .csv }
@@ -276,6 +276,15 @@ struct LeaderboardRoutes: Sendable {
     }
 
     // MARK: helpers
+
+    /// A query switch: absent or 0 is off, 1 on; anything else is refused (the contract's enum).
+    static func flag(_ request: Request, _ name: String) throws(HTTPError) -> Bool {
+        switch request.query[name] {
+        case nil, "0": return false
+        case "1": return true
+        default: throw HTTPError(.badRequest, code: "invalid-" + name.replacingOccurrences(of: "_", with: "-"), message: "\(name) must be 0 or 1")
+        }
+    }
 
     private func isAdmin(_ request: Request) throws(HTTPError) -> Bool {
         if case .admin = try auth.caller(request) { return true }

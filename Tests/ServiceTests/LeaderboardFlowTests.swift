@@ -223,6 +223,28 @@ import Testing
               + "a disjoint re-pairing: \(leak?["leaked_instances"] ?? "?") of \(leak?["target_instances"] ?? "?"), accepted")
     }
 
+    /// The contract's enums are the server's: a value outside one is a 400 naming the parameter.
+    @Test func queryValuesOutsideTheContractAreRefused() throws {
+        defer { try? FileManager.default.removeItem(at: work) }
+        let service = try service()
+        defer { service.stop() }
+        let team = try createTeam(service, "team-a")
+        try addBenchmark(service)
+        for (path, code) in [("leaderboard?format=xml", "invalid-format"), ("leaderboard?all=yes", "invalid-all"),
+                             ("leaderboard?alpha=0.2", "invalid-alpha"), ("leaderboard?alpha=-58800", "invalid-alpha")] {
+            let answer = try service.get("/v1/benchmarks/coco-person-dev/" + path)
+            #expect(answer.status == 400 && answer.text.contains(code), "\(path): \(answer.status) \(answer.text)")
+        }
+        #expect(try service.get("/leaderboards/coco-person-dev?all=on").status == 400)
+        #expect(try service.get("/v1/benchmarks/coco-person-dev/leaderboard?alpha=0.1&all=1&format=csv").status == 200)
+        let file = work.appending(path: "perfect.json")
+        try TruthPredictions.make(groundTruth: truth, method: "m").write(to: file)
+        let refused = try service.curl(bearer(team) + ["-H", "Content-Type: application/json", "--data-binary", "@\(file.path)"],
+                                       "/v1/benchmarks/coco-person-dev/submissions?anonymous=true")
+        #expect(refused.status == 400 && refused.text.contains("invalid-anonymous"), "\(refused.text)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: service.dataDirectory.appending(path: "submissions").path).isEmpty)
+    }
+
     @Test func anOversizedSubmissionIs413AndLeavesNothingBehind() throws {
         defer { try? FileManager.default.removeItem(at: work) }
         let service = try service(maxSubmissionBytes: 4096)

@@ -117,7 +117,7 @@ public enum RankingHTML {
         func option(_ value: String, _ text: String, selected: Bool) -> String {
             "<option value=\"\(escape(value))\"\(selected ? " selected" : "")>\(escape(text))</option>"
         }
-        let alphas = [0.05, 0.10, 0.15, 1.0].map { option(RankingCSV.number($0), RankingCSV.number($0), selected: abs($0 - query.alpha) < 1e-9) }
+        let alphas = RankingQuery.alphas.map { option(RankingCSV.number($0), RankingCSV.number($0), selected: abs($0 - query.alpha) < 1e-9) }
         let metrics = RankingMetric.allCases.map { option($0.rawValue, $0.rawValue, selected: $0 == query.metric) }
         let categories = [option("", "all", selected: query.category == nil)]
             + benchmark.categoryNames.map { option($0, $0, selected: $0 == query.category) }
