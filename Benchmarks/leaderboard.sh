@@ -29,7 +29,7 @@ trap cleanup EXIT
 
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
 start=$(date +%s.%N)
-"$dpcl" leaderboard add-benchmark "$data/gt.json" --data-dir "$work/data" | tail -1
+"$dpcl" leaderboard add-benchmark "$data/gt.json" --allow-leak --data-dir "$work/data" | tail -1
 echo "add-benchmark: $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s"
 token=$("$dpcl" leaderboard create-team bench --data-dir "$work/data" | tail -1)
 

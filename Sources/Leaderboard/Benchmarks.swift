@@ -17,6 +17,17 @@ public struct BenchmarkInfo: Sendable, Equatable, Codable, FetchableRecord, Pers
     /// The categories' names, as a JSON array.
     let categories: String
     public let pair_count: Int
+    /// The leak (`Leak`), measured when the benchmark was added; nil for one added before
+    /// the leak was measured.
+    let leak_target_instances: Int?
+    let leak_leaked_instances: Int?
+    /// The operator added it knowing it leaks (`--allow-leak`).
+    public let leak_allowed: Bool
+
+    public var leak: Leak? {
+        guard let total = leak_target_instances, let leaked = leak_leaked_instances else { return nil }
+        return Leak(targetInstances: total, leakedInstances: leaked)
+    }
 
     public var categoryNames: [String] {
         (try? JSONDecoder().decode([String].self, from: Data(categories.utf8))) ?? []
@@ -42,9 +53,10 @@ public enum Visibility: String, Sendable, CaseIterable {
 
 extension Store {
     /// Adds the benchmark in the misc-pairs/v1 file at `path` (moved into the store when
-    /// `move`, else copied). Its name is the document's `name`.
+    /// `move`, else copied). Its name is the document's `name`. One whose public inputs carry
+    /// target instances is refused unless `allowLeak`: a team could submit the truth.
     public func addBenchmark(groundTruth path: String, move: Bool = false, title: String? = nil, description: String = "",
-                             visibility: Visibility = .public) throws -> BenchmarkInfo {
+                             visibility: Visibility = .public, allowLeak: Bool = false) throws -> BenchmarkInfo {
         let benchmark: Benchmark
         do {
             benchmark = try GroundTruthReader.read(path: path)
@@ -54,7 +66,8 @@ extension Store {
         try Names.check(benchmark.name, field: "name")
         if try self.benchmark(named: benchmark.name) != nil { throw LeaderboardError.alreadyExists(what: "benchmark", name: benchmark.name) }
         let truth = try Data(contentsOf: URL(fileURLWithPath: path))
-        let (inputs, images) = try BenchmarkInputs.make(groundTruth: truth)
+        let (inputs, images, leak) = try BenchmarkInputs.make(groundTruth: truth)
+        if leak.leakedInstances > 0 && !allowLeak { throw LeaderboardError.leaksTruth(leak) }
         let truthHash = Digest.sha256(Array(truth))
         let inputsHash = Digest.sha256(inputs)
         let truthPath = self.path(.groundTruth, truthHash + ".json")
@@ -66,7 +79,8 @@ extension Store {
         let info = BenchmarkInfo(name: benchmark.name, title: title ?? benchmark.name, description: description,
                                  created: Self.timestamp(now()), visibility: visibility.rawValue,
                                  ground_truth_sha256: truthHash, inputs_sha256: inputsHash, categories: categories,
-                                 pair_count: benchmark.pairs.count)
+                                 pair_count: benchmark.pairs.count, leak_target_instances: leak.targetInstances,
+                                 leak_leaked_instances: leak.leakedInstances, leak_allowed: allowLeak && leak.leakedInstances > 0)
         do {
             try database.write { db in
                 try info.insert(db)

@@ -75,6 +75,14 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v2-benchmark-leak") { db in
+            // NULL counts: added before the leak was measured.
+            try db.execute(sql: """
+                ALTER TABLE benchmark ADD COLUMN leak_target_instances INTEGER;
+                ALTER TABLE benchmark ADD COLUMN leak_leaked_instances INTEGER;
+                ALTER TABLE benchmark ADD COLUMN leak_allowed INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 }

@@ -1,5 +1,6 @@
 // Leaderboards: done submissions of a benchmark ranked on one metric at one α, overall or
 // in one category; by default each team's best public submission, with `all` every one.
+import Evaluation
 import Foundation
 import GRDB
 
@@ -11,6 +12,9 @@ public enum RankingMetric: String, Sendable, CaseIterable, Codable {
 }
 
 public struct RankingQuery: Sendable, Equatable {
+    /// The α the evaluation keeps scores at: the only ones a ranking can be on.
+    public static let alphas = EvaluationOptions.paperAlphas
+
     public var alpha = 0.10
     public var metric = RankingMetric.f1
     /// nil: the benchmark overall.

@@ -79,9 +79,11 @@ struct LeaderboardRoutes: Sendable {
             return visibility
         } ?? .public
         let title = request.query["title"], description = request.query["description"] ?? ""
+        let allowLeak = try Self.flag(request, "allow_leak")
         switch request.mediaType {
         case "application/json":
-            let info = try mapped { try store.addBenchmark(groundTruth: upload.path, move: true, title: title, description: description, visibility: visibility) }
+            let info = try mapped { try store.addBenchmark(groundTruth: upload.path, move: true, title: title, description: description, visibility: visibility,
+                                                          allowLeak: allowLeak) }
             return try benchmarkResponse(info, status: .created)
         case "multipart/form-data":
             // The form is read in memory: it is for small benchmarks (the upload limit bounds
@@ -97,7 +99,8 @@ struct LeaderboardRoutes: Sendable {
             let truth = store.uploadDirectory + "/.benchmark-\(UUID().uuidString).json"
             try Data(pairs.body).write(to: URL(fileURLWithPath: truth))
             defer { try? FileManager.default.removeItem(atPath: truth) }
-            let info = try mapped { try store.addBenchmark(groundTruth: truth, move: true, title: title, description: description, visibility: visibility) }
+            let info = try mapped { try store.addBenchmark(groundTruth: truth, move: true, title: title, description: description, visibility: visibility,
+                                                          allowLeak: allowLeak) }
             let files = Set(try store.images(of: info.name).map(\.file))
             for part in parts where part.name != "pairs" {
                 guard files.contains(part.name) else {
@@ -153,6 +156,7 @@ struct LeaderboardRoutes: Sendable {
     private func admitSubmission(_ request: Request) throws {
         let team = try auth.requireTeam(request)
         let info = try visibleBenchmark(request)
+        _ = try Self.flag(request, "anonymous")
         _ = try mapped {
             try store.admission(team: team, benchmark: info.name, idempotencyKey: request.headers["Idempotency-Key"], sha256: nil,
                                 quota: configuration.submissionQuota)
@@ -169,7 +173,7 @@ struct LeaderboardRoutes: Sendable {
         var submission = SubmissionRequest(benchmark: info.name, team: team, file: upload.path, size: Int64(upload.size), sha256: upload.sha256)
         submission.method = request.query["method"] ?? ""
         submission.description = request.query["description"] ?? ""
-        submission.anonymous = ["1", "true", "yes"].contains(request.query["anonymous"] ?? "")
+        submission.anonymous = try Self.flag(request, "anonymous")
         submission.idempotencyKey = request.headers["Idempotency-Key"]
         let (row, created) = try mapped { try store.submit(submission, quota: configuration.submissionQuota) }
         if created { jobs.wake() }
@@ -216,7 +220,7 @@ struct LeaderboardRoutes: Sendable {
         let info = try visibleBenchmark(request)
         let query = try rankingQuery(request)
         let ranking = try mapped { try store.ranking(benchmark: info.name, query) }
-        switch Self.format(request) {
+        switch try Self.format(request) {
         case .csv: return Response.text(RankingCSV.render(ranking), contentType: "text/csv; charset=utf-8")
         case .html: return Self.page(RankingHTML.render(ranking, benchmark: info, query: query))
         case .json: return try Response.json(ranking)
@@ -227,7 +231,10 @@ struct LeaderboardRoutes: Sendable {
     private func rankingQuery(_ request: Request) throws(HTTPError) -> RankingQuery {
         var query = RankingQuery()
         if let alpha = request.query["alpha"] {
-            guard let value = Double(alpha), value.isFinite else { throw HTTPError(.badRequest, code: "invalid-alpha", message: "alpha must be a number such as 0.10") }
+            guard let value = Double(alpha), RankingQuery.alphas.contains(where: { abs($0 - value) < 1e-9 }) else {
+                throw HTTPError(.badRequest, code: "invalid-alpha",
+                                message: "alpha must be one of " + RankingQuery.alphas.map { String(format: "%.2f", $0) }.joined(separator: ", "))
+            }
             query.alpha = value
         }
         if let metric = request.query["metric"] {
@@ -238,7 +245,7 @@ struct LeaderboardRoutes: Sendable {
             query.metric = value
         }
         query.category = request.query["category"].flatMap { $0.isEmpty ? nil : $0 }
-        query.all = ["1", "true", "yes", "on"].contains(request.query["all"] ?? "")
+        query.all = try Self.flag(request, "all")
         return query
     }
 
@@ -254,12 +261,13 @@ struct LeaderboardRoutes: Sendable {
     enum Format { case json, csv, html }
 
     /// `?format=` first, else the Accept field: CSV or HTML when asked for, JSON otherwise.
-    static func format(_ request: Request) -> Format {
+    static func format(_ request: Request) throws(HTTPError) -> Format {
         switch request.query["format"] {
         case "csv": return .csv
         case "html": return .html
         case "json": return .json
-        default: break
+        case nil: break
+        default: throw HTTPError(.badRequest, code: "invalid-format", message: "format must be json, csv or html")
         }
         let accept = request.headers["Accept"]?.lowercased() ?? ""
         if accept.contains("text/csv") { return .csv }
@@ -268,6 +276,15 @@ struct LeaderboardRoutes: Sendable {
     }
 
     // MARK: helpers
+
+    /// A query switch: absent or 0 is off, 1 on; anything else is refused (the contract's enum).
+    static func flag(_ request: Request, _ name: String) throws(HTTPError) -> Bool {
+        switch request.query[name] {
+        case nil, "0": return false
+        case "1": return true
+        default: throw HTTPError(.badRequest, code: "invalid-" + name.replacingOccurrences(of: "_", with: "-"), message: "\(name) must be 0 or 1")
+        }
+    }
 
     private func isAdmin(_ request: Request) throws(HTTPError) -> Bool {
         if case .admin = try auth.caller(request) { return true }
@@ -293,6 +310,8 @@ struct LeaderboardRoutes: Sendable {
         return BenchmarkView(name: info.name, title: info.title, description: info.description, created: info.created,
                              visibility: info.visibility, categories: info.categoryNames, pairs: info.pair_count,
                              images: images.count, images_uploaded: uploaded, images_complete: uploaded == images.count,
+                             leak: info.leak.map { LeakView(share: $0.share, target_instances: $0.targetInstances,
+                                                            leaked_instances: $0.leakedInstances, allowed: info.leak_allowed) },
                              inputs: "/v1/benchmarks/\(info.name)/inputs", leaderboard: "/v1/benchmarks/\(info.name)/leaderboard")
     }
 
@@ -325,6 +344,7 @@ struct LeaderboardRoutes: Sendable {
         case .notFound: HTTPError(.notFound, code: "not-found", message: error.description)
         case .alreadyExists: HTTPError(.conflict, code: "already-exists", message: error.description)
         case .invalidDocument: HTTPError(.unprocessableContent, code: "invalid-document", message: error.description)
+        case .leaksTruth: HTTPError(.unprocessableContent, code: "benchmark-leaks-truth", message: error.description)
         case .quotaExceeded(_, let retry):
             HTTPError(.tooManyRequests, code: "quota-exceeded", message: error.description, headers: ["Retry-After": String(retry)])
         case .idempotencyConflict: HTTPError(.conflict, code: "idempotency-conflict", message: error.description)
@@ -350,5 +370,13 @@ struct BenchmarkView: Encodable {
     let categories: [String]
     let pairs, images, images_uploaded: Int
     let images_complete: Bool
+    /// Absent for a benchmark added before the leak was measured.
+    let leak: LeakView?
     let inputs, leaderboard: String
+}
+
+struct LeakView: Encodable {
+    let share: Double
+    let target_instances, leaked_instances: Int
+    let allowed: Bool
 }

@@ -65,13 +65,15 @@ struct LeaderboardCommand: ParsableCommand {
         @Option(help: "Title shown on the leaderboard (default: the benchmark's name).") var title: String?
         @Option(help: "A line describing the benchmark.") var description = ""
         @Flag(help: "Known to admins only.") var hidden = false
+        @Flag(help: "Add it even when its public inputs carry target instances (an image that is one pair's target and another's source): recorded and shown on its page.")
+        var allowLeak = false
         @OptionGroup var location: Location
 
         func run() throws {
             if let client = try location.client() { return try runThroughAPI(client) }
             let store = try location.store()
             let info = try store.addBenchmark(groundTruth: pairs, title: title, description: description,
-                                              visibility: hidden ? .hidden : .public)
+                                              visibility: hidden ? .hidden : .public, allowLeak: allowLeak)
             let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent().path
             var missing = 0
             for image in try store.images(of: info.name) {
@@ -83,7 +85,8 @@ struct LeaderboardCommand: ParsableCommand {
                 try store.putImage(benchmark: info.name, file: image.file, from: copy, sha256: try Digest.sha256(file: copy))
             }
             print("benchmark \(info.name) added: \(info.pair_count) pairs, categories \(info.categoryNames.joined(separator: ", "))"
-                  + (missing > 0 ? "; \(missing) images missing (upload them with PUT /v1/benchmarks/\(info.name)/images/FILE)" : ""))
+                  + (missing > 0 ? "; \(missing) images missing (upload them with PUT /v1/benchmarks/\(info.name)/images/FILE)" : "")
+                  + "; " + Self.leakLine(info.leak))
         }
     }
 
@@ -162,7 +165,8 @@ extension LeaderboardCommand.AddBenchmark {
     func runThroughAPI(_ client: APIClient) throws {
         var query = URLComponents()
         query.queryItems = [URLQueryItem(name: "title", value: title), URLQueryItem(name: "description", value: description),
-                            URLQueryItem(name: "visibility", value: hidden ? "hidden" : "public")].filter { $0.value != nil }
+                            URLQueryItem(name: "visibility", value: hidden ? "hidden" : "public"),
+                            URLQueryItem(name: "allow_leak", value: allowLeak ? "1" : nil)].filter { $0.value != nil }
         let added = try client.send("POST", "/v1/benchmarks" + (query.string ?? ""), file: URL(fileURLWithPath: pairs),
                                     contentType: "application/json")
         guard let name = added.json?["name"] as? String else { throw ValidationError("the server's answer names no benchmark") }
@@ -175,6 +179,19 @@ extension LeaderboardCommand.AddBenchmark {
             let encoded = file.split(separator: "/").map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? String($0) }
             _ = try client.send("PUT", "/v1/benchmarks/\(name)/images/" + encoded.joined(separator: "/"), file: path)
         }
-        print("benchmark \(name) added: \(added.json?["pairs"] as? Int ?? 0) pairs" + (missing > 0 ? "; \(missing) images missing" : ""))
+        let leak = (added.json?["leak"] as? [String: Any]).flatMap { leak in
+            (leak["target_instances"] as? Int).flatMap { total in
+                (leak["leaked_instances"] as? Int).map { Leak(targetInstances: total, leakedInstances: $0) }
+            }
+        }
+        print("benchmark \(name) added: \(added.json?["pairs"] as? Int ?? 0) pairs" + (missing > 0 ? "; \(missing) images missing" : "")
+              + "; " + Self.leakLine(leak))
+    }
+
+    /// The leak as the command reports it.
+    static func leakLine(_ leak: Leak?) -> String {
+        guard let leak else { return "leak not measured" }
+        return leak.leakedInstances == 0 ? "leak 0: no target instance appears in the public inputs"
+            : "leak allowed: \(leak.summary) appear in the public inputs"
     }
 }

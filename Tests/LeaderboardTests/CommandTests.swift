@@ -17,8 +17,13 @@ import Testing
         #expect(token.hasPrefix("dpcl_"))
         let again = try Subprocess.run(dpcl, ["leaderboard", "create-team", "lab", "--data-dir", folder])
         #expect(again.status != 0 && again.stderrText.contains("already exists"))
-        let added = try Subprocess.run(dpcl, ["leaderboard", "add-benchmark", truth, "--title", "COCO dev", "--data-dir", folder])
-        #expect(added.status == 0 && added.stdoutText.contains("12 pairs"), "\(added.stderrText)")
+        // Every target of the dev split is a source too: refused in one line, then allowed.
+        let refused = try Subprocess.run(dpcl, ["leaderboard", "add-benchmark", truth, "--data-dir", folder])
+        #expect(refused.status != 0 && refused.stderrText.contains("100.0% of the target instances (12 of 12) appear in the public inputs")
+                && refused.stderrText.contains("--disjoint") && refused.stderrText.split(separator: "\n").count == 1, "\(refused.stderrText)")
+        let added = try Subprocess.run(dpcl, ["leaderboard", "add-benchmark", truth, "--title", "COCO dev", "--allow-leak", "--data-dir", folder])
+        #expect(added.status == 0 && added.stdoutText.contains("12 pairs")
+                && added.stdoutText.contains("leak allowed: 100.0% of the target instances (12 of 12)"), "\(added.stderrText)")
         let baseline = try Subprocess.run(dpcl, ["leaderboard", "submit-baseline", "--benchmark", "coco-person-dev", "--data-dir", folder])
         #expect(baseline.status == 0 && baseline.stdoutText.contains(": done"), "\(baseline.stdoutText) \(baseline.stderrText)")
         // The baseline is ranked, with the matcher's scores (the figures docs/MATCHING.md gives).

@@ -58,9 +58,9 @@ import Testing
     @Test func aBenchmarkKeepsItsTruthAndPublishesOnlyTheSourceSide() throws {
         defer { cleanUp() }
         let store = try Store(directory: folder)
-        let info = try store.addBenchmark(groundTruth: truth, title: "COCO people (dev)")
+        let info = try store.addBenchmark(groundTruth: truth, title: "COCO people (dev)", allowLeak: true)
         #expect(info.name == "coco-person-dev" && info.pair_count == 12 && info.categoryNames == ["person"])
-        #expect(throws: LeaderboardError.alreadyExists(what: "benchmark", name: "coco-person-dev")) { try store.addBenchmark(groundTruth: truth) }
+        #expect(throws: LeaderboardError.alreadyExists(what: "benchmark", name: "coco-person-dev")) { try store.addBenchmark(groundTruth: truth, allowLeak: true) }
         // The inputs name every pair and image, and of the instances only those of sources.
         let inputs = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: store.inputsPath(info)))) as! [String: Any]
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: truth))) as! [String: Any]
@@ -89,6 +89,89 @@ import Testing
         }
     }
 
+    @Test func aBenchmarkWhosePublicInputsCarryTargetTruthIsRefusedUnlessAllowed() throws {
+        defer { cleanUp() }
+        let store = try Store(directory: folder)
+        // Every image of the dev split is a source of some pair: all 12 target instances leak.
+        #expect(throws: LeaderboardError.leaksTruth(Leak(targetInstances: 12, leakedInstances: 12))) {
+            try store.addBenchmark(groundTruth: truth, visibility: .hidden)
+        }
+        let message = LeaderboardError.leaksTruth(Leak(targetInstances: 40, leakedInstances: 35)).description
+        #expect(message.contains("87.5% of the target instances (35 of 40) appear in the public inputs") && message.contains("--disjoint"))
+        #expect(try store.benchmarks(includeHidden: true).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/ground-truth").isEmpty)
+        // Two pairs, 0→1 and 1→2: image 1 is a target and a source, image 2 a target only.
+        let counts = try RePairedSplit.instanceCounts(truth)
+        let chain = folder + "/chain.json"
+        try RePairedSplit.write(from: truth, name: "chain", pairs: [(0, 1), (1, 2)], to: chain)
+        let expected = Leak(targetInstances: counts[1] + counts[2], leakedInstances: counts[1])
+        #expect(throws: LeaderboardError.leaksTruth(expected)) { try store.addBenchmark(groundTruth: chain) }
+        // Allowed: added, the leak and the choice recorded, and kept across a reopening.
+        let info = try store.addBenchmark(groundTruth: chain, visibility: .hidden, allowLeak: true)
+        #expect(info.leak == expected && info.leak_allowed)
+        let reopened = try #require(try Store(directory: folder).benchmark(named: "chain"))
+        #expect(reopened.leak == expected && reopened.leak_allowed && reopened.visibility == "hidden")
+        let page = RankingHTML.render(try store.ranking(benchmark: "chain", RankingQuery()), benchmark: reopened, query: RankingQuery())
+        #expect(page.contains("Leak: \(expected.summary) appear in the public inputs"), "\(page)")
+    }
+
+    @Test func aDisjointSplitLeaksNothingAndIsAccepted() throws {
+        defer { cleanUp() }
+        let store = try Store(directory: folder)
+        // Images 0 and 1 only as sources, 2 and 3 only as targets.
+        let disjoint = folder + "/disjoint.json"
+        try RePairedSplit.write(from: truth, name: "disjoint", pairs: [(0, 2), (0, 3), (1, 2), (1, 3)], to: disjoint)
+        let counts = try RePairedSplit.instanceCounts(truth)
+        let info = try store.addBenchmark(groundTruth: disjoint, visibility: .hidden)
+        #expect(info.leak == Leak(targetInstances: counts[2] + counts[3], leakedInstances: 0) && !info.leak_allowed)
+        #expect(info.leak?.share == 0)
+        let page = RankingHTML.render(try store.ranking(benchmark: "disjoint", RankingQuery()), benchmark: info, query: RankingQuery())
+        #expect(page.contains("Leak: none"))
+    }
+
+    /// The leak is measured on the inputs document's bytes: what a team downloads counts,
+    /// whatever its ids, and nothing else does.
+    @Test func theLeakIsMeasuredOnTheInputsDocumentAsBuilt() throws {
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: truth))) as! [String: Any]
+        let instances = document["instances"] as! [[String: Any]]
+        let image = instances[0]["image"] as! String
+        let pairs: [[String: Any]] = [["id": "p", "category": "person", "source": "elsewhere", "target": image]]
+        let onImage = instances.filter { $0["image"] as? String == image }
+        func leak(showing shown: [[String: Any]]) throws -> Leak {
+            let inputs = try JSONSerialization.data(withJSONObject: ["instances": shown])
+            return try BenchmarkInputs.leak(instances: instances, pairs: pairs, inputs: inputs)
+        }
+        #expect(try leak(showing: []) == Leak(targetInstances: onImage.count, leakedInstances: 0))
+        // One target instance shown under another id still gives its keypoints away.
+        var renamed = onImage[0]
+        renamed["id"] = 999
+        #expect(try leak(showing: [renamed]) == Leak(targetInstances: onImage.count, leakedInstances: 1))
+        // Its mask alone is enough, too; its keypoints moved and no mask are not its truth.
+        var maskOnly = onImage[0]
+        maskOnly["keypoints"] = (onImage[0]["keypoints"] as! [[Double]]).map { [$0[0] + 1, $0[1], $0[2]] }
+        #expect(try leak(showing: [maskOnly]) == Leak(targetInstances: onImage.count, leakedInstances: 1))
+        maskOnly.removeValue(forKey: "segmentation")
+        #expect(try leak(showing: [maskOnly]) == Leak(targetInstances: onImage.count, leakedInstances: 0))
+    }
+
+    @Test func aDatabaseOfTheFirstSchemaMigratesWithItsBenchmarksLeakUnmeasured() throws {
+        defer { cleanUp() }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let old = try DatabaseQueue(path: folder + "/" + Store.fileName)
+        try Migrations.migrator.migrate(old, upTo: "v1-benchmarks-teams-submissions-scores")
+        try old.write { db in
+            try db.execute(sql: """
+                INSERT INTO benchmark (name, title, created, visibility, ground_truth_sha256, inputs_sha256, categories, pair_count)
+                VALUES ('old', 'Old', '2025-01-01T00:00:00Z', 'public', 'x', 'y', '["person"]', 3)
+                """)
+        }
+        try old.close()
+        let store = try Store(directory: folder)
+        let info = try #require(try store.benchmark(named: "old"))
+        #expect(info.leak == nil && !info.leak_allowed && info.pair_count == 3)
+        #expect(RankingHTML.leak(info).contains("not measured"))
+    }
+
     @Test func aBenchmarkWhoseImagePathsLeaveItsFolderIsRefused() throws {
         defer { cleanUp() }
         let store = try Store(directory: folder)
@@ -105,7 +188,7 @@ import Testing
     @Test func submissionsAreScoredExactlyAsTheEvaluatorScoresThemAndRanked() throws {
         defer { cleanUp() }
         let store = try Store(directory: folder)
-        _ = try store.addBenchmark(groundTruth: truth)
+        _ = try store.addBenchmark(groundTruth: truth, allowLeak: true)
         let first = try store.createTeam(name: "first").team, second = try store.createTeam(name: "second").team
         let perfect = try TruthPredictions.make(groundTruth: truth, method: "truth")
         let shifted = try TruthPredictions.make(groundTruth: truth, method: "truth shifted", shift: 100)
@@ -137,7 +220,8 @@ import Testing
         var info = try #require(try store.benchmark(named: "coco-person-dev"))
         info = BenchmarkInfo(name: info.name, title: "COCO <dev>", description: info.description, created: info.created,
                              visibility: info.visibility, ground_truth_sha256: info.ground_truth_sha256, inputs_sha256: info.inputs_sha256,
-                             categories: info.categories, pair_count: info.pair_count)
+                             categories: info.categories, pair_count: info.pair_count, leak_target_instances: info.leak_target_instances,
+                             leak_leaked_instances: info.leak_leaked_instances, leak_allowed: info.leak_allowed)
         let html = RankingHTML.render(ranking, benchmark: info, query: RankingQuery())
         #expect(html.contains("<title>COCO &lt;dev&gt; leaderboard</title>") && html.contains("<td>first</td>"))
     }
@@ -145,7 +229,7 @@ import Testing
     @Test func anInvalidFileFailsWithTheJSONPathOfItsFirstProblem() throws {
         defer { cleanUp() }
         let store = try Store(directory: folder)
-        _ = try store.addBenchmark(groundTruth: truth)
+        _ = try store.addBenchmark(groundTruth: truth, allowLeak: true)
         let team = try store.createTeam(name: "t").team
         let bad = Data(#"{"format": "misc-predictions/v1", "benchmark": "coco-person-dev", "method": "m", "pairs": [{"pair": "person-0001", "matches": [{"keypoint": 0}]}]}"#.utf8)
         let submission = try store.submit(request(try upload(bad, to: store), team: team), quota: 0).submission
@@ -160,7 +244,7 @@ import Testing
         defer { cleanUp() }
         let clock = Clock(Date(timeIntervalSince1970: 1_800_000_000))
         let store = try Store(directory: folder, now: { clock.now })
-        _ = try store.addBenchmark(groundTruth: truth)
+        _ = try store.addBenchmark(groundTruth: truth, allowLeak: true)
         let team = try store.createTeam(name: "t").team
         let file = try TruthPredictions.make(groundTruth: truth, method: "m")
         let (first, created) = try store.submit(request(try upload(file, to: store), team: team, key: "k1"), quota: 2)
@@ -186,7 +270,7 @@ import Testing
     @Test func jobsLeftRunningAreQueuedAgainAtStart() throws {
         defer { cleanUp() }
         let store = try Store(directory: folder)
-        _ = try store.addBenchmark(groundTruth: truth)
+        _ = try store.addBenchmark(groundTruth: truth, allowLeak: true)
         let team = try store.createTeam(name: "t").team
         let submission = try store.submit(request(try upload(try TruthPredictions.make(groundTruth: truth, method: "m"), to: store), team: team), quota: 0).submission
         try store.database.write { db in try db.execute(sql: "UPDATE submission SET status = 'running' WHERE id = ?", arguments: [submission.id]) }

@@ -38,12 +38,13 @@ import Testing
         return try #require(try json(created)["token"] as? String)
     }
 
-    /// The dev split as a benchmark: the ground truth and every image in one form.
+    /// The dev split as a benchmark: the ground truth and every image in one form (its leak
+    /// allowed: every image is some pair's source).
     func addBenchmark(_ service: LiveService) throws {
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: truth))) as! [String: Any]
         let files = (document["images"] as! [[String: Any]]).map { $0["file"] as! String }
         let form = ["-F", "pairs=@\(truth);type=application/json"] + files.flatMap { ["-F", "\($0)=@\(split.appendingPathComponent($0).path)"] }
-        let added = try service.curl(bearer(Self.admin) + form, "/v1/benchmarks?title=COCO%20people%20(dev)")
+        let added = try service.curl(bearer(Self.admin) + form, "/v1/benchmarks?title=COCO%20people%20(dev)&allow_leak=1")
         #expect(added.status == 201, "\(added.text)")
         let body = try json(added)
         #expect(body["name"] as? String == "coco-person-dev" && body["images_complete"] as? Bool == true)
@@ -188,6 +189,62 @@ import Testing
         }
     }
 
+    @Test func aBenchmarkWhoseInputsLeakIsRefusedUnlessAllowedAndItsLeakIsReported() throws {
+        defer { try? FileManager.default.removeItem(at: work) }
+        let service = try service()
+        defer { service.stop() }
+        let admin = bearer(Self.admin)
+        // Every image of the dev split is a source: all 12 target instances are in the inputs.
+        let refused = try service.addBenchmark(truth, admin: Self.admin, query: "visibility=hidden")
+        let error = try json(refused)["error"] as? [String: Any]
+        #expect(refused.status == 422 && error?["code"] as? String == "benchmark-leaks-truth", "\(refused.text)")
+        let message = error?["message"] as? String ?? ""
+        #expect(message.contains("100.0% of the target instances (12 of 12) appear in the public inputs") && message.contains("--disjoint"))
+        #expect(try service.curl(admin, "/v1/benchmarks/coco-person-dev").status == 404, "nothing was added")
+        #expect(try service.addBenchmark(truth, admin: Self.admin, query: "allow_leak=yes").status == 400)
+        // Allowed: added, and the leak reported with the choice, in the answer, on GET and on its page.
+        let added = try service.addBenchmark(truth, admin: Self.admin, query: "visibility=hidden&allow_leak=1")
+        #expect(added.status == 201, "\(added.text)")
+        let expected: NSDictionary = ["share": 1.0, "target_instances": 12, "leaked_instances": 12, "allowed": true]
+        #expect(try json(added)["leak"] as? NSDictionary == expected)
+        #expect(try json(try service.curl(admin, "/v1/benchmarks/coco-person-dev"))["leak"] as? NSDictionary == expected)
+        let page = try service.curl(admin, "/leaderboards/coco-person-dev")
+        #expect(page.status == 200 && page.text.contains("Leak: 100.0% of the target instances (12 of 12) appear in the public inputs"))
+        // A split whose sources and targets are disjoint: leak 0, accepted as it is.
+        let disjoint = work.appending(path: "disjoint.json").path
+        try RePairedSplit.write(from: truth, name: "coco-disjoint", pairs: [(0, 2), (0, 3), (1, 2), (1, 3)], to: disjoint)
+        let counts = try RePairedSplit.instanceCounts(truth)
+        let clean = try service.addBenchmark(disjoint, admin: Self.admin, query: "visibility=hidden")
+        #expect(clean.status == 201, "\(clean.text)")
+        let leak = try json(clean)["leak"] as? NSDictionary
+        #expect(leak == ["share": 0.0, "target_instances": counts[2] + counts[3], "leaked_instances": 0, "allowed": false] as NSDictionary)
+        #expect(try service.curl(admin, "/leaderboards/coco-disjoint").text.contains("Leak: none"))
+        print("leak: coco-person-dev refused with 422 (12 of 12 target instances in the inputs), added with allow_leak=1; "
+              + "a disjoint re-pairing: \(leak?["leaked_instances"] ?? "?") of \(leak?["target_instances"] ?? "?"), accepted")
+    }
+
+    /// The contract's enums are the server's: a value outside one is a 400 naming the parameter.
+    @Test func queryValuesOutsideTheContractAreRefused() throws {
+        defer { try? FileManager.default.removeItem(at: work) }
+        let service = try service()
+        defer { service.stop() }
+        let team = try createTeam(service, "team-a")
+        try addBenchmark(service)
+        for (path, code) in [("leaderboard?format=xml", "invalid-format"), ("leaderboard?all=yes", "invalid-all"),
+                             ("leaderboard?alpha=0.2", "invalid-alpha"), ("leaderboard?alpha=-58800", "invalid-alpha")] {
+            let answer = try service.get("/v1/benchmarks/coco-person-dev/" + path)
+            #expect(answer.status == 400 && answer.text.contains(code), "\(path): \(answer.status) \(answer.text)")
+        }
+        #expect(try service.get("/leaderboards/coco-person-dev?all=on").status == 400)
+        #expect(try service.get("/v1/benchmarks/coco-person-dev/leaderboard?alpha=0.1&all=1&format=csv").status == 200)
+        let file = work.appending(path: "perfect.json")
+        try TruthPredictions.make(groundTruth: truth, method: "m").write(to: file)
+        let refused = try service.curl(bearer(team) + ["-H", "Content-Type: application/json", "--data-binary", "@\(file.path)"],
+                                       "/v1/benchmarks/coco-person-dev/submissions?anonymous=true")
+        #expect(refused.status == 400 && refused.text.contains("invalid-anonymous"), "\(refused.text)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: service.dataDirectory.appending(path: "submissions").path).isEmpty)
+    }
+
     @Test func anOversizedSubmissionIs413AndLeavesNothingBehind() throws {
         defer { try? FileManager.default.removeItem(at: work) }
         let service = try service(maxSubmissionBytes: 4096)
@@ -216,8 +273,12 @@ import Testing
         let team = try Subprocess.run(dpcl, ["leaderboard", "create-team", "remote-lab"] + server)
         #expect(team.status == 0 && (team.stdoutText.split(separator: "\n").last ?? "").hasPrefix("dpcl_"), "\(team.stderrText)")
         let truth = Repository.shared.appending(path: "data/macaque-dev/pairs.json").path
-        let added = try Subprocess.run(dpcl, ["leaderboard", "add-benchmark", truth, "--title", "Macaques"] + server)
-        #expect(added.status == 0 && added.stdoutText.contains("benchmark macaque-dev added: 2 pairs"), "\(added.stdoutText) \(added.stderrText)")
+        let refused = try Subprocess.run(dpcl, ["leaderboard", "add-benchmark", truth, "--hidden"] + server)
+        #expect(refused.status != 0 && refused.stderrText.contains("422") && refused.stderrText.contains("benchmark-leaks-truth")
+                && refused.stderrText.contains("100.0% of the target instances (2 of 2)"), "\(refused.stderrText)")
+        let added = try Subprocess.run(dpcl, ["leaderboard", "add-benchmark", truth, "--title", "Macaques", "--allow-leak"] + server)
+        #expect(added.status == 0 && added.stdoutText.contains("benchmark macaque-dev added: 2 pairs")
+                && added.stdoutText.contains("leak allowed: 100.0% of the target instances (2 of 2)"), "\(added.stdoutText) \(added.stderrText)")
         let listed = try Subprocess.run(dpcl, ["leaderboard", "list"] + server)
         #expect(listed.stdoutText.contains("macaque-dev  public  2 pairs  images 2/2  Macaques") && listed.stdoutText.contains("remote-lab"),
                 "\(listed.stdoutText)")

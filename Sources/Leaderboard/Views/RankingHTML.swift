@@ -14,6 +14,7 @@ public enum RankingHTML {
             <p>\(escape(benchmark.description))</p>
             <p class="muted">Benchmark <code>\(escape(benchmark.name))</code>: \(benchmark.pair_count) pairs; \
             categories \(escape(benchmark.categoryNames.joined(separator: ", "))).</p>
+            \(leak(benchmark))
             \(form(benchmark: benchmark, query: query))
             <div class="board">
             <p>Ranked by <strong>\(escape(metric))</strong>, \(escape(scope)); \(ranking.rows.count) \(ranking.rows.count == 1 ? "entry" : "entries")\
@@ -99,12 +100,24 @@ public enum RankingHTML {
             """
     }
 
+    /// What the public inputs give away of the truth: a team could submit what it was shown.
+    static func leak(_ benchmark: BenchmarkInfo) -> String {
+        guard let leak = benchmark.leak else {
+            return "<p id=\"leak\" class=\"muted\">Leak: not measured (added before the leak was measured).</p>"
+        }
+        guard leak.leakedInstances > 0 else {
+            return "<p id=\"leak\" class=\"muted\">Leak: none; no target instance appears in the public inputs.</p>"
+        }
+        return "<p id=\"leak\"><strong>Leak: \(escape(leak.summary)) appear in the public inputs</strong> (their images are "
+            + "targets of some pairs and sources of others), so a method can be given their truth; added with the leak allowed.</p>"
+    }
+
     /// The view's choices as a GET form: it works without JavaScript.
     static func form(benchmark: BenchmarkInfo, query: RankingQuery) -> String {
         func option(_ value: String, _ text: String, selected: Bool) -> String {
             "<option value=\"\(escape(value))\"\(selected ? " selected" : "")>\(escape(text))</option>"
         }
-        let alphas = [0.05, 0.10, 0.15, 1.0].map { option(RankingCSV.number($0), RankingCSV.number($0), selected: abs($0 - query.alpha) < 1e-9) }
+        let alphas = RankingQuery.alphas.map { option(RankingCSV.number($0), RankingCSV.number($0), selected: abs($0 - query.alpha) < 1e-9) }
         let metrics = RankingMetric.allCases.map { option($0.rawValue, $0.rawValue, selected: $0 == query.metric) }
         let categories = [option("", "all", selected: query.category == nil)]
             + benchmark.categoryNames.map { option($0, $0, selected: $0 == query.category) }
