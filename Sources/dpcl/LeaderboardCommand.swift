@@ -77,7 +77,8 @@ struct LeaderboardCommand: ParsableCommand {
             let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent().path
             var missing = 0
             for image in try store.images(of: info.name) {
-                let path = folder + "/" + image.file
+                // A split's images may be links (`dpcl pairs from-coco`): the file they name is stored.
+                let path = URL(fileURLWithPath: folder + "/" + image.file).resolvingSymlinksInPath().path
                 guard FileManager.default.fileExists(atPath: path) else { missing += 1; continue }
                 // The store moves what it is given: a copy.
                 let copy = store.uploadDirectory + "/.add-\(UUID().uuidString)"
@@ -174,7 +175,8 @@ extension LeaderboardCommand.AddBenchmark {
         let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent()
         var missing = 0
         for file in ((document?["images"] as? [[String: Any]]) ?? []).compactMap({ $0["file"] as? String }) {
-            let path = folder.appendingPathComponent(file)
+            // A link (`dpcl pairs from-coco`) is uploaded as the file it names.
+            let path = folder.appendingPathComponent(file).resolvingSymlinksInPath()
             guard FileManager.default.fileExists(atPath: path.path) else { missing += 1; continue }
             let encoded = file.split(separator: "/").map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? String($0) }
             _ = try client.send("PUT", "/v1/benchmarks/\(name)/images/" + encoded.joined(separator: "/"), file: path)

@@ -56,7 +56,9 @@ import Testing
         #expect(source.instances.map(\.id) == [201])
         #expect(source.instances[0].keypoints[7] == [-25, 3, 2])
         let store = try Store(directory: scratch.path + "/leaderboard")
-        #expect(try store.addBenchmark(groundTruth: out).pair_count == 8)
+        // Every image is a source and a target here: the leaderboard takes it only knowingly.
+        let info = try store.addBenchmark(groundTruth: out, allowLeak: true)
+        #expect(info.pair_count == 8 && info.leak_allowed && (info.leak?.share ?? 0) > 0)
     }
 
     @Test func withNoMinimumEveryTwoImagesPairAndUnlabelledInstancesStayWhenAsked() throws {
@@ -139,6 +141,11 @@ import Testing
             seen.insert(pairs)
         }
         #expect(seen.count == 3)
+        // The leaderboard refuses the split of all pairs and takes a disjoint one: leak 0.
+        let store = try Store(directory: scratch.path + "/leaderboard")
+        #expect(throws: LeaderboardError.self) { try store.addBenchmark(groundTruth: scratch.split("all")) }
+        let info = try store.addBenchmark(groundTruth: scratch.split("d0"))
+        #expect(info.leak?.leakedInstances == 0 && (info.leak?.targetInstances ?? 0) > 0 && !info.leak_allowed)
     }
 
     @Test func maxPairsTakesASeededSampleInOrder() throws {
