@@ -70,7 +70,7 @@ struct MatchRequestParser {
                             options: body.options ?? MatchOptions())
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(HTTPError) -> T {
+    func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(HTTPError) -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
@@ -102,7 +102,7 @@ struct MatchRequestParser {
 
     private var limits: ImageLimits { ImageLimits(maxPixels: maxImagePixels) }
 
-    private func image(_ bytes: [UInt8], _ name: String) throws(HTTPError) -> RGBImage {
+    func image(_ bytes: [UInt8], _ name: String) throws(HTTPError) -> RGBImage {
         do {
             return try ImageDecoder.decode(bytes, limits: limits)
         } catch {

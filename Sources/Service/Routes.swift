@@ -8,10 +8,11 @@ enum Routes {
     /// see its state.
     static func make(
         readiness: Readiness, isDraining: @escaping @Sendable () -> Bool, metrics: ServerMetrics, match: MatchRoutes?,
-        leaderboard: LeaderboardRoutes?, role: ServiceRole = .all, web: WebRoutes = WebRoutes(examples: nil)
+        propose: ProposeRoutes? = nil, leaderboard: LeaderboardRoutes?, role: ServiceRole = .all, web: WebRoutes = WebRoutes(examples: nil)
     ) -> Router {
         var router = Router()
         match?.register(&router)
+        propose?.register(&router)
         leaderboard?.register(&router)
         role.registerHints(&router)
         web.register(&router)

@@ -113,6 +113,8 @@ struct ConfigFile: Decodable {
         var queue_capacity: Int?
         var retry_after_seconds: Int?
         var max_image_pixels: Int?
+        var max_reference_sets: Int?
+        var max_reference_set_bytes: Int?
         var warmup: Bool?
     }
     var server: Server?
@@ -189,6 +191,9 @@ struct ConfigFile: Decodable {
             try positive("inference.queue_capacity", inference.queue_capacity, into: &config.inference.queueCapacity)
             try positive("inference.retry_after_seconds", inference.retry_after_seconds, into: &config.inference.retryAfterSeconds)
             try positive("inference.max_image_pixels", inference.max_image_pixels, into: &config.inference.maxImagePixels)
+            try positive("inference.max_reference_sets", inference.max_reference_sets, into: &config.inference.maxReferenceSets)
+            try positive("inference.max_reference_set_bytes", inference.max_reference_set_bytes,
+                         into: &config.inference.maxReferenceSetBytes)
             if let warmup = inference.warmup { config.inference.warmup = warmup }
         }
         if let leaderboard {
