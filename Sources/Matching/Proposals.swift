@@ -91,6 +91,8 @@ public struct ProposalResult: Encodable, Sendable {
         public let instances: [Int]
     }
 
+    /// The model config's name.
+    public let model: String
     public let category: String
     public let keypoints: [String]
     public let instances: [InstanceProposal]
@@ -101,11 +103,12 @@ public struct ProposalResult: Encodable, Sendable {
     public let foregroundReference: Int?
 
     enum CodingKeys: String, CodingKey {
-        case category, keypoints, instances, matches, warnings, references, foregroundReference = "foreground_reference"
+        case model, category, keypoints, instances, matches, warnings, references, foregroundReference = "foreground_reference"
     }
 
-    public init(references: PreparedReferences, report: ReferenceReport, everyMatch: Bool) {
+    public init(model: String, references: PreparedReferences, report: ReferenceReport, everyMatch: Bool) {
         let set = references.set
+        self.model = model
         category = set.category
         keypoints = set.keypoints
         instances = Proposals.of(report.prediction, keypoints: set.keypoints)
@@ -118,6 +121,7 @@ public struct ProposalResult: Encodable, Sendable {
 
     public func encode(to encoder: any Encoder) throws {
         var object = encoder.container(keyedBy: CodingKeys.self)
+        try object.encode(model, forKey: .model)
         try object.encode(category, forKey: .category)
         try object.encode(keypoints, forKey: .keypoints)
         try object.encode(instances, forKey: .instances)

@@ -103,19 +103,17 @@ struct ReferenceList: Encodable {
     let sets: [ReferenceSummary]
 }
 
-/// The answer of POST /v1/propose: the proposal itself, the model, the target's input
-/// geometry and the stage timings.
+/// The answer of POST /v1/propose: the proposal itself, the target's input geometry and the
+/// stage timings.
 struct ProposeAnswer: Encodable {
-    let model: String
     let result: ProposalResult
     let target: MatchAnswer.Side
     let timingsMs: [String: Double]
 
-    enum CodingKeys: String, CodingKey { case model, target, timingsMs = "timings_ms" }
+    enum CodingKeys: String, CodingKey { case target, timingsMs = "timings_ms" }
 
     init(model: String, references: PreparedReferences, report: ReferenceReport, everyMatch: Bool, decode: Duration, wait: Duration) {
-        self.model = model
-        result = ProposalResult(references: references, report: report, everyMatch: everyMatch)
+        result = ProposalResult(model: model, references: references, report: report, everyMatch: everyMatch)
         target = MatchAnswer.Side(report.target, cached: report.targetCached)
         var timings = ["decode": decode.milliseconds, "queue_wait": wait.milliseconds, "total": report.timings.total]
         for stage in report.timings.stages { timings[stage.name] = stage.milliseconds }
@@ -126,7 +124,6 @@ struct ProposeAnswer: Encodable {
     func encode(to encoder: any Encoder) throws {
         try result.encode(to: encoder)
         var object = encoder.container(keyedBy: CodingKeys.self)
-        try object.encode(model, forKey: .model)
         try object.encode(target, forKey: .target)
         try object.encode(timingsMs, forKey: .timingsMs)
     }

@@ -13,7 +13,7 @@ struct ProposeCommand: ParsableCommand {
             --target T.jpg --reference A.jpg --annotations A.json [--reference B.jpg \
             --annotations B.json ...]: the n-th --annotations labels the n-th --reference \
             (the `annotations` document of dpcl match, with the category's keypoint names; one \
-            category over all). Prints the answer of POST /v1/propose; with --pair ID, a \
+            category over all). Prints the answer of POST /v1/propose without its target geometry and timings; with --pair ID, a \
             misc-predictions/v1 pairs[] entry instead (the proposals as matches of every \
             reference instance), which `dpcl eval` scores.
             """
@@ -69,7 +69,7 @@ struct ProposeCommand: ParsableCommand {
         }
         let references = try ReferenceSet(category: documents[0].category, keypoints: names, images: images).prepared()
         let report = try matcher.match(references: references, target: try MatchCommand.decode(target))
-        let result = ProposalResult(references: references, report: report, everyMatch: allMatches)
+        let result = ProposalResult(model: matcher.name, references: references, report: report, everyMatch: allMatches)
         let data = try pair.map { id in
             try MatchCommand.encoder.encode(PredictionEntry(pair: id, prediction: PairPrediction(
                 matches: result.matches, instances: result.instances.map(\.instance)), warnings: result.warnings))

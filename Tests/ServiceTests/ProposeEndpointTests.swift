@@ -208,4 +208,28 @@ struct ProposeAnswerDocument: Decodable {
                                            "/v1/propose")
         #expect(missingPart.status == 400 && code(missingPart) == "missing-part", "\(missingPart.text)")
     }
+
+    @Test func dpclProposeAnswersAsTheServerDoesAndWritesAPredictionsEntry() throws {
+        let files = try ReferenceFiles()
+        defer { files.cleanUp() }
+        let service = try LiveService(model: try ServedModel.host.get())
+        defer { service.stop() }
+        let served = try JSONDecoder().decode(ProposeAnswerDocument.self,
+                                              from: service.curl(Self.json(try files.jsonBody(count: 2)), "/v1/propose").body)
+        var arguments = ["propose", "--target", files.target]
+        for (index, image) in files.referenceImages.prefix(2).enumerated() {
+            arguments += ["--reference", files.path(image), "--annotations", try files.write(files.annotations(image), "a\(index).json")]
+        }
+        let local = try Subprocess.run(Repository.builtProduct("dpcl"), arguments)
+        #expect(local.status == 0, "\(local.stderrText)")
+        let answer = try JSONDecoder().decode(ProposeAnswerDocument.self, from: local.stdout)
+        #expect(answer.matches == served.matches && answer.instances.map(\.keypoints) == served.instances.map(\.keypoints))
+
+        let entry = try Subprocess.run(Repository.builtProduct("dpcl"), arguments + ["--pair", "person-0003"])
+        let object = try JSONSerialization.jsonObject(with: entry.stdout) as? [String: Any]
+        #expect(object?["pair"] as? String == "person-0003")
+        #expect((object?["matches"] as? [Any])?.count == served.matches.count)
+        let refused = try Subprocess.run(Repository.builtProduct("dpcl"), ["propose", "--target", files.target, "--reference", files.target])
+        #expect(refused.status != 0 && refused.stderrText.contains("one --annotations per --reference"), "\(refused.stderrText)")
+    }
 }
