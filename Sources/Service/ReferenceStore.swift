@@ -30,6 +30,7 @@ final class ReferenceStore: @unchecked Sendable {
         struct Image: Codable {
             var file: String
             var annotations: SourceAnnotations
+            var key: String?
         }
         var category: String
         var keypoints: [String]
@@ -60,7 +61,7 @@ final class ReferenceStore: @unchecked Sendable {
     func put(_ name: String, _ parsed: ParsedReferences) throws(HTTPError) -> ReferenceSummary {
         try Self.checkName(name)
         let document = Document(category: parsed.prepared.set.category, keypoints: parsed.prepared.set.keypoints,
-                                images: parsed.uploads.enumerated().map { Document.Image(file: "image-\($0.offset)", annotations: $0.element.annotations) })
+                                images: parsed.uploads.enumerated().map { Document.Image(file: "image-\($0.offset)", annotations: $0.element.annotations, key: $0.element.key) })
         let json: Data
         do { json = try JSONEncoder().encode(document) } catch {
             throw HTTPError(.internalServerError, code: "internal", message: "the reference set could not be encoded: \(error)")
@@ -108,26 +109,38 @@ final class ReferenceStore: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let entry = loaded[name] { return entry }
-        let folder = directory.appending(path: name)
-        guard let json = FileManager.default.contents(atPath: folder.appending(path: "set.json").path) else {
+        guard let (uploads, jsonBytes) = try read(name) else {
             throw ServiceError.notFound(what: "reference set \(name)").httpError
         }
         do {
-            let document = try JSONDecoder().decode(Document.self, from: json)
-            var entries: [([UInt8], SourceAnnotations)] = []
-            for image in document.images {
-                let bytes = try Data(contentsOf: folder.appending(path: image.file))
-                entries.append(([UInt8](bytes), image.annotations))
-            }
-            var images: [ReferenceImage] = []
-            for (bytes, annotations) in entries {
-                let image = try ImageDecoder.decode(bytes, limits: ImageLimits(maxPixels: maxImagePixels))
-                images.append(ReferenceImage(image: image, instances: try annotations.sourceInstances(width: image.width, height: image.height)))
-            }
-            let prepared = try ReferenceSet(category: document.category, keypoints: document.keypoints, images: images).prepared()
-            let entry = (prepared, Self.summary(name, prepared, bytes: json.count + entries.reduce(0) { $0 + $1.0.count }))
+            let parsed = try ReferencesParser.assemble(uploads, maxImagePixels: maxImagePixels)
+            let entry = (parsed.prepared, Self.summary(name, parsed.prepared, bytes: jsonBytes + uploads.reduce(0) { $0 + $1.bytes.count }))
             loaded[name] = entry
             return entry
+        } catch {
+            throw HTTPError(.internalServerError, code: "storage", message: "reference set \(name) cannot be read back: \(error.message)")
+        }
+    }
+
+    /// The uploads of a stored set as they came (empty when there is none).
+    func uploads(_ name: String) throws(HTTPError) -> [ReferenceUpload] {
+        try Self.checkName(name)
+        lock.lock()
+        defer { lock.unlock() }
+        return try read(name)?.uploads ?? []
+    }
+
+    /// The set's uploads and the size of its set.json, from disk; nil when there is none.
+    private func read(_ name: String) throws(HTTPError) -> (uploads: [ReferenceUpload], jsonBytes: Int)? {
+        let folder = directory.appending(path: name)
+        guard let json = FileManager.default.contents(atPath: folder.appending(path: "set.json").path) else { return nil }
+        do {
+            let document = try JSONDecoder().decode(Document.self, from: json)
+            let uploads = try document.images.map { image in
+                ReferenceUpload(bytes: [UInt8](try Data(contentsOf: folder.appending(path: image.file))),
+                                annotations: image.annotations, key: image.key)
+            }
+            return (uploads, json.count)
         } catch {
             throw HTTPError(.internalServerError, code: "storage", message: "reference set \(name) cannot be read back: \(error)")
         }

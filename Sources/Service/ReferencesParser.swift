@@ -10,6 +10,9 @@ import Matching
 struct ReferenceUpload: Sendable {
     let bytes: [UInt8]
     let annotations: SourceAnnotations
+    /// What the image stands for where a set is kept in step with another tool (a Label
+    /// Studio task), so that one image can be replaced or removed.
+    var key: String? = nil
 }
 
 struct ParsedReferences: Sendable {
@@ -52,7 +55,7 @@ struct ReferencesParser {
     func parseReferences() throws(HTTPError) -> ParsedReferences {
         let body = try read(allowed: ["references"])
         guard let references = body.references else { throw missing("references") }
-        return try assemble(references)
+        return try Self.assemble(references.map { ReferenceUpload(bytes: $0.0, annotations: $0.1) }, maxImagePixels: maxImagePixels)
     }
 
     /// The body of POST /v1/propose: a target and either `references` or `set`.
@@ -61,7 +64,8 @@ struct ReferencesParser {
         guard let target = body.target else { throw missing("target") }
         let source: ParsedProposeRequest.Source
         switch (body.references, body.set) {
-        case (let references?, nil): source = .inline(try assemble(references))
+        case (let references?, nil):
+            source = .inline(try Self.assemble(references.map { ReferenceUpload(bytes: $0.0, annotations: $0.1) }, maxImagePixels: maxImagePixels))
         case (nil, let name?): source = .stored(name)
         default:
             throw HTTPError(.badRequest, code: "invalid-references", message: "send either references (inline) or set (a stored reference set's name), not both")
@@ -145,20 +149,21 @@ struct ReferencesParser {
 
     /// The images decoded and checked with their annotations: one category and one keypoint
     /// list over the whole set.
-    private func assemble(_ entries: [([UInt8], SourceAnnotations)]) throws(HTTPError) -> ParsedReferences {
-        guard let first = entries.first else {
+    static func assemble(_ entries: [ReferenceUpload], maxImagePixels: Int) throws(HTTPError) -> ParsedReferences {
+        guard let first = entries.first?.annotations else {
             throw HTTPError(.badRequest, code: MatchInputError.noReferences.code, message: MatchInputError.noReferences.description)
         }
-        guard let names = first.1.keypoints, !names.isEmpty else {
+        guard let names = first.keypoints, !names.isEmpty else {
             throw HTTPError(.badRequest, code: "invalid-references", message: "references[0].annotations must list the category's keypoint names (keypoints)")
         }
         var images: [ReferenceImage] = []
-        for (index, (bytes, annotations)) in entries.enumerated() {
-            guard annotations.category == first.1.category, annotations.keypoints ?? names == names else {
+        for (index, entry) in entries.enumerated() {
+            let annotations = entry.annotations
+            guard annotations.category == first.category, annotations.keypoints ?? names == names else {
                 throw HTTPError(.badRequest, code: "invalid-references",
-                                message: "references[\(index)] is not category \(first.1.category) with the keypoints of references[0]: a set holds one category")
+                                message: "references[\(index)] is not category \(first.category) with the keypoints of references[0]: a set holds one category")
             }
-            let image = try matchParser.image(bytes, "references[\(index)].image")
+            let image = try MatchRequestParser.image(entry.bytes, "references[\(index)].image", maxImagePixels: maxImagePixels)
             do {
                 images.append(ReferenceImage(image: image, instances: try annotations.sourceInstances(width: image.width, height: image.height)))
             } catch {
@@ -166,8 +171,8 @@ struct ReferencesParser {
             }
         }
         do {
-            let prepared = try ReferenceSet(category: first.1.category, keypoints: names, images: images).prepared()
-            return ParsedReferences(prepared: prepared, uploads: entries.map { ReferenceUpload(bytes: $0.0, annotations: $0.1) })
+            let prepared = try ReferenceSet(category: first.category, keypoints: names, images: images).prepared()
+            return ParsedReferences(prepared: prepared, uploads: entries)
         } catch {
             throw HTTPError(.badRequest, code: error.code, message: error.description)
         }

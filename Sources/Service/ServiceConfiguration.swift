@@ -13,6 +13,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var logLevel = Logger.Level.info
     public var inference = InferenceConfiguration()
     public var leaderboard = LeaderboardConfiguration()
+    /// Label Studio instances the ML backend (/label-studio/...) may fetch task images from:
+    /// origins such as `http://127.0.0.1:8081`; none: the backend fetches nothing.
+    public var labelStudioHosts: [String] = []
     /// A folder of misc-pairs/v1 splits (`<split>/pairs.json` and its images) whose first
     /// pairs the match page offers as examples; nil: none.
     public var examplesDirectory: String?
@@ -132,6 +135,10 @@ struct ConfigFile: Decodable {
     var leaderboard: Leaderboard?
     var data_dir: String?
     var examples_dir: String?
+    struct LabelStudio: Decodable {
+        var hosts: [String]?
+    }
+    var label_studio: LabelStudio?
     var role: String?
 
     func apply(to config: inout ServiceConfiguration, source: String) throws(ConfigError) {
@@ -216,5 +223,11 @@ struct ConfigFile: Decodable {
             config.role = value
         }
         if let examples = examples_dir { config.examplesDirectory = examples.isEmpty ? nil : examples }
+        if let hosts = label_studio?.hosts {
+            for host in hosts where URL(string: host).flatMap(LabelStudioClient.origin) == nil {
+                throw .outOfRange(key: "label_studio.hosts", value: host, expected: "http(s)://host[:port] origins")
+            }
+            config.labelStudioHosts = hosts
+        }
     }
 }
