@@ -48,7 +48,7 @@ struct LabelStudioTask: Decodable, Sendable {
 
 struct PredictBody: Decodable, Sendable {
     let tasks: [LabelStudioTask]
-    let project: ProjectReference?
+    let project: ProjectReference
 }
 
 struct ResultItem: Decodable, Sendable {

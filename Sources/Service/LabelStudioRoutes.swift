@@ -85,7 +85,7 @@ struct LabelStudioRoutes: Sendable {
 
     private func predict(_ request: Request, _ responder: Responder) throws {
         let body = try decode(PredictBody.self, request)
-        let (id, project) = try known(body.project)
+        let (id, project) = try known(Optional(body.project))
         let (matcher, _) = try propose.match.readyMatcher()
         let version = try modelVersion()
         let maxPixels = propose.match.configuration.maxImagePixels

@@ -23,6 +23,10 @@ import Testing
             + "length, or the name of a stored set (404 otherwise): bytes and data, not shapes"),
         ("putReferenceSet", "positive_data_acceptance",
          "a set needs decodable images, a labelled keypoint inside one of them and keypoint lists of the names' length"),
+        ("postLabelStudioSetup", "positive_data_acceptance",
+         "the label config must be XML with the Image, KeyPointLabels and instance tags, and hostname a configured Label Studio host"),
+        ("postLabelStudioPredict", "positive_data_acceptance", "the project must have been set up (POST /label-studio/setup) first: state, not shape"),
+        ("postLabelStudioWebhook", "positive_data_acceptance", "an annotation event's project must have been set up first: state, not shape"),
         ("getLeaderboard", "positive_data_acceptance", "category must be one of this benchmark's categories (400): data, not schema"),
         ("getLeaderboardPage", "positive_data_acceptance", "category must be one of this benchmark's categories (400): data, not schema"),
     ]
