@@ -5,8 +5,9 @@ set at start; the migrated empty database is kept as a template so later starts 
 creates a keypoint project, imports the dev split's images as tasks, connects the service,
 labels one task through the API (the webhook brings it to the service), asks Label Studio
 for predictions on the other tasks and checks what it stored against POST /v1/propose on the
-same images (keypoints in percent, grouped by parentID). Finally a logged-in headless
-Chromium takes a screenshot of a predicted task in Label Studio's own page. Prints one line
+same images (keypoints in percent, grouped by parentID). A logged-in headless Chromium takes
+a screenshot of a predicted task in Label Studio's own page; deleting the annotation then
+empties the reference set. Prints one line
 per step; exit 1 with the reason on the first failure."""
 import argparse
 import base64
@@ -266,6 +267,17 @@ def main():
         path = os.path.join(args.artifacts, "label-studio-predictions.png")
         screenshot(studio.base, pid, shown, path)
         print(f"screenshot {path}", flush=True)
+
+        # Deleting the only annotation empties the project's reference set.
+        status, _ = studio.api("DELETE", f"/api/annotations/{created['id']}")
+        if status != 204:
+            fail(f"deleting the annotation answered {status}")
+        deadline = time.time() + 30
+        while request("GET", f"{args.service}/v1/references/{set_name}")[0] != 404:
+            if time.time() > deadline:
+                fail("the deleted annotation stayed in the service's reference set")
+            time.sleep(0.5)
+        print("deleted the annotation; the webhook removed the set", flush=True)
     finally:
         studio.stop()
     print("OK", flush=True)
