@@ -8,6 +8,7 @@ SHARED ?= ../shared
 setup:
 	@scripts/setup
 	@scripts/fetch-model
+	@scripts/setup-label-studio
 
 build: setup
 	$(SWIFT) build -c release --product dpcl
@@ -33,4 +34,4 @@ bench: build
 	[ $$found = 1 ] || echo "bench: no benchmark scripts under Benchmarks/ yet"
 
 clean:
-	rm -rf .build .build-* .venv
+	rm -rf .build .build-* .venv .venv-label-studio

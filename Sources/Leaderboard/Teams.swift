@@ -13,17 +13,21 @@ public struct Team: Sendable, Equatable, Codable, FetchableRecord, MutablePersis
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-/// Names of teams and benchmarks: they appear in URLs and file names.
-enum Names {
-    static func check(_ name: String, field: String) throws(LeaderboardError) {
+/// Names of teams, benchmarks and reference sets: they appear in URLs and file names.
+public enum Names {
+    public static let rule = "1–64 characters of a–z, 0–9, '-', '_' and '.', not starting with '.' or '-'"
+
+    public static func isValid(_ name: String) -> Bool {
         let allowed = name.utf8.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
         }
-        guard (1...64).contains(name.utf8.count), allowed, let first = name.utf8.first, first != UInt8(ascii: "."),
-              first != UInt8(ascii: "-") else {
-            throw .invalid(field: field, reason: "\"\(name)\" must be 1–64 characters of a–z, 0–9, '-', '_' and '.', not starting with '.' or '-'")
-        }
+        guard (1...64).contains(name.utf8.count), allowed, let first = name.utf8.first else { return false }
+        return first != UInt8(ascii: ".") && first != UInt8(ascii: "-")
+    }
+
+    static func check(_ name: String, field: String) throws(LeaderboardError) {
+        guard isValid(name) else { throw .invalid(field: field, reason: "\"\(name)\" must be \(rule)") }
     }
 }
 

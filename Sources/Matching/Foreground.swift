@@ -68,14 +68,22 @@ enum Foreground {
     /// p_fg per target patch: the share of label-1 patches among the `neighbours` labelled
     /// source patches of highest cosine. Both maps must be L2-normalised.
     static func probability(source: FeatureMap, labels: [Int8], target: FeatureMap, neighbours: Int) -> [Float] {
-        let labelled = labels.indices.filter { labels[$0] >= 0 }
+        probability(sources: [(source, labels)], target: target, neighbours: neighbours)
+    }
+
+    /// The same over the labelled patches of several source images pooled: a target patch's
+    /// nearest labelled patches may come from any of them.
+    static func probability(sources: [(features: FeatureMap, labels: [Int8])], target: FeatureMap, neighbours: Int) -> [Float] {
+        // (source, patch) of every labelled patch.
+        let labelled = sources.indices.flatMap { s in sources[s].labels.indices.filter { sources[s].labels[$0] >= 0 }.map { (s, $0) } }
+        let isForeground = labelled.map { sources[$0.0].labels[$0.1] == 1 }
         let targets = target.geometry.patches
-        guard labelled.contains(where: { labels[$0] == 1 }) else { return [Float](repeating: 0, count: targets) }
-        guard labelled.contains(where: { labels[$0] == 0 }) else { return [Float](repeating: 1, count: targets) }
-        let c = source.channels
+        guard isForeground.contains(true) else { return [Float](repeating: 0, count: targets) }
+        guard isForeground.contains(false) else { return [Float](repeating: 1, count: targets) }
+        let c = target.channels
         var gathered = [Float](repeating: 0, count: labelled.count * c)
-        source.values.withUnsafeBufferPointer { values in
-            for (row, patch) in labelled.enumerated() {
+        for (row, (source, patch)) in labelled.enumerated() {
+            sources[source].features.values.withUnsafeBufferPointer { values in
                 for j in 0..<c { gathered[row * c + j] = values[patch * c + j] }
             }
         }
@@ -84,7 +92,6 @@ enum Foreground {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(targets), Int32(n), Int32(c), 1,
                     target.values, Int32(c), gathered, Int32(c), 0, &similarity, Int32(n))
         let k = min(neighbours, n)
-        let isForeground = labelled.map { labels[$0] == 1 }
         var result = [Float](repeating: 0, count: targets)
         var best = [(Float, Bool)](repeating: (-.infinity, false), count: k)
         similarity.withUnsafeBufferPointer { s in

@@ -66,23 +66,38 @@ public struct PairInput: Sendable {
     public func prepared() throws(MatchInputError) -> PreparedPair {
         guard !instances.isEmpty else { throw .noInstances }
         var seen = Set<Int>()
+        let checked = try SourceInstance.checked(instances, width: source.width, height: source.height, seen: &seen)
+        guard checked.labelled > 0 else {
+            throw .noLabelledKeypoint(outside: checked.warnings.count { $0.code == .keypointOutsideImage })
+        }
+        return PreparedPair(input: PairInput(source: source, target: target, instances: checked.kept), warnings: checked.warnings)
+    }
+}
+
+extension SourceInstance {
+    /// The checks of `PairInput.prepared()` on the instances of one image of `width` ×
+    /// `height`: ids unique within `seen` (which every checked image adds to), masks of the
+    /// image's size; what cannot be used is left out with a warning. `labelled` counts the
+    /// labelled keypoints kept.
+    static func checked(_ instances: [SourceInstance], width: Int, height: Int, seen: inout Set<Int>)
+        throws(MatchInputError) -> (kept: [SourceInstance], warnings: [MatchWarning], labelled: Int) {
         var labelled = 0
         var warnings: [MatchWarning] = []
         var kept = instances
         for (position, instance) in instances.enumerated() {
             guard seen.insert(instance.id).inserted else { throw .duplicateInstance(id: instance.id) }
             for (index, point) in instance.keypoints.enumerated() where point.isLabelled {
-                guard (0...Double(source.width)).contains(point.x), (0...Double(source.height)).contains(point.y) else {
+                guard (0...Double(width)).contains(point.x), (0...Double(height)).contains(point.y) else {
                     kept[position].keypoints[index].visibility = 0
                     warnings.append(.keypointOutsideImage(instance: instance.id, keypoint: index, x: point.x, y: point.y,
-                                                          width: source.width, height: source.height))
+                                                          width: width, height: height))
                     continue
                 }
                 labelled += 1
             }
             if let mask = instance.mask {
-                guard mask.width == source.width, mask.height == source.height else {
-                    throw .maskSize(instance: instance.id, expected: MaskSize(height: source.height, width: source.width),
+                guard mask.width == width, mask.height == height else {
+                    throw .maskSize(instance: instance.id, expected: MaskSize(height: height, width: width),
                                     found: mask.size)
                 }
                 if mask.area == 0 {
@@ -96,8 +111,7 @@ public struct PairInput: Sendable {
                 if kept[position].mask == nil { warnings.append(.emptyBox(instance: instance.id)) }
             }
         }
-        guard labelled > 0 else { throw .noLabelledKeypoint(outside: warnings.count { $0.code == .keypointOutsideImage }) }
-        return PreparedPair(input: PairInput(source: source, target: target, instances: kept), warnings: warnings)
+        return (kept, warnings, labelled)
     }
 }
 
@@ -205,6 +219,7 @@ public struct MatchOptions: Sendable, Equatable, Decodable {
 
 public enum MatchInputError: Error, Sendable, Equatable, CustomStringConvertible {
     case noInstances
+    case noReferences
     case duplicateInstance(id: Int)
     case maskSize(instance: Int, expected: MaskSize, found: MaskSize)
     /// `outside`: how many labelled keypoints were left out for lying outside the image.
@@ -220,6 +235,7 @@ public enum MatchInputError: Error, Sendable, Equatable, CustomStringConvertible
     public var code: String {
         switch self {
         case .noInstances: "no-instances"
+        case .noReferences: "no-references"
         case .noLabelledKeypoint: "no-keypoints"
         case .duplicateInstance: "duplicate-instance"
         case .maskSize: "mask-size"
@@ -232,6 +248,8 @@ public enum MatchInputError: Error, Sendable, Equatable, CustomStringConvertible
         switch self {
         case .noInstances:
             "annotations list no source instance"
+        case .noReferences:
+            "the references hold no image"
         case .duplicateInstance(let id):
             "source instance id \(id) appears twice"
         case .maskSize(let instance, let expected, let found):

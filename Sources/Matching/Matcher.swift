@@ -135,7 +135,7 @@ public final class Matcher: Sendable {
     }
 
     /// Backbone features through the cache.
-    private func features(_ image: RGBImage, _ geometry: InputGeometry, layer: Int) throws -> (FeatureMap, Bool) {
+    func features(_ image: RGBImage, _ geometry: InputGeometry, layer: Int) throws -> (FeatureMap, Bool) {
         let key = FeatureCache.key(image, geometry: geometry, layer: layer)
         if let cached = cache.lookup(key) { return (cached, true) }
         let features = try Features.extract(image, geometry: geometry, layer: layer, model: model)
@@ -237,7 +237,7 @@ public final class Matcher: Sendable {
     /// Every group's peaks, plus one extra match per supporting segment where the source
     /// holds several instances; refined, labelled, and (with the closed loop) checked, a
     /// group's strongest peak always kept.
-    private func findMatches(groups: [Group], maps: [Heatmap], peaks basePeaks: [[Peak]], radius: Int,
+    func findMatches(groups: [Group], maps: [Heatmap], peaks basePeaks: [[Peak]], radius: Int,
                              instances: [SourceInstance], segments: NormalizedCut.Result, closedLoop: ClosedLoop?,
                              geometry g: InputGeometry, config: MatcherConfig) -> [PredictedMatch] {
         let factor = config.heatmap.upsample

@@ -19,6 +19,7 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
     public var segmentation: Segmentation
     public var extras: Extras
     public var closedLoop: ClosedLoop
+    public var references: References
     /// Upper bound of the feature cache in MiB (0 disables it).
     public var featureCacheMB: Int
 
@@ -110,9 +111,23 @@ public struct MatcherConfig: Codable, Sendable, Equatable {
         public var radius: Double
     }
 
+    /// Matching from several labelled reference images at once (`Matcher.match(references:)`).
+    public struct References: Codable, Sendable, Equatable {
+        /// Which reference images the foreground prior (and so the co-segmentation) learns from.
+        public var foreground: ReferenceForeground
+    }
+
+    public enum ReferenceForeground: String, Codable, Sendable {
+        /// The labelled patches of every reference image, pooled.
+        case all
+        /// Those of the one reference whose keypoints the target shows most clearly (the
+        /// highest mean best cosine of its keypoint features over the target's patches).
+        case best
+    }
+
     enum CodingKeys: String, CodingKey {
         case longSide = "long_side", layer, sampleInsideInstance = "sample_inside_instance", keypointPrototypes = "keypoint_prototypes", foreground, heatmap, peaks, refinement, segmentation, extras
-        case closedLoop = "closed_loop", featureCacheMB = "feature_cache_mb"
+        case closedLoop = "closed_loop", references, featureCacheMB = "feature_cache_mb"
     }
 
     /// Allowed values of the settings a request may override (`MatchOptions`).

@@ -121,9 +121,9 @@ public struct PredictionsDocument: Encodable, Sendable {
 
 /// Coordinates to 0.01 pixel and scores to 1e-4: far below the metric's tolerance, and
 /// the answers stay short.
-enum Rounding {
-    static func hundredths(_ value: Double) -> Double { (value * 100).rounded() / 100 }
-    static func tenThousandths(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
+public enum Rounding {
+    public static func hundredths(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+    public static func tenThousandths(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
 }
 
 extension Duration {

@@ -2,8 +2,8 @@
 // the category, its keypoint names, and the source instances with keypoints and masks.
 import Imaging
 
-public struct SourceAnnotations: Decodable, Sendable {
-    public struct Instance: Decodable, Sendable {
+public struct SourceAnnotations: Codable, Sendable {
+    public struct Instance: Codable, Sendable {
         public var id: Int
         /// `[x, y, v]` per keypoint of the category.
         public var keypoints: [[Double]]
@@ -27,6 +27,14 @@ public struct SourceAnnotations: Decodable, Sendable {
         self.category = category
         self.keypoints = keypoints
         self.instances = instances
+    }
+
+    /// The document of instances already read (their masks as compressed RLE).
+    public init(category: String, keypoints: [String]?, sourceInstances: [SourceInstance]) {
+        self.init(category: category, keypoints: keypoints, instances: sourceInstances.map { instance in
+            Instance(id: instance.id, keypoints: instance.keypoints.map { [$0.x, $0.y, Double($0.visibility)] },
+                     segmentation: instance.mask.map(Segmentation.compressed), bbox: instance.box?.array)
+        })
     }
 
     /// The instances at a source image of `width` × `height`; masks from `sourceMasks` (an

@@ -14,6 +14,10 @@ public struct InferenceConfiguration: Sendable, Equatable {
     public var retryAfterSeconds = 2
     /// Largest decoded image accepted (pixels); beyond it: 413.
     public var maxImagePixels = 40_000_000
+    /// Stored reference sets (POST /v1/references/{set}) and the bytes of one (its images as
+    /// sent plus its annotations); beyond either: 413.
+    public var maxReferenceSets = 64
+    public var maxReferenceSetBytes = 32 << 20
     /// Run one synthetic pair before readiness turns 200 (and measure the forward time).
     public var warmup = true
 

@@ -70,7 +70,7 @@ struct MatchRequestParser {
                             options: body.options ?? MatchOptions())
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(HTTPError) -> T {
+    func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(HTTPError) -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
@@ -102,9 +102,14 @@ struct MatchRequestParser {
 
     private var limits: ImageLimits { ImageLimits(maxPixels: maxImagePixels) }
 
-    private func image(_ bytes: [UInt8], _ name: String) throws(HTTPError) -> RGBImage {
+    func image(_ bytes: [UInt8], _ name: String) throws(HTTPError) -> RGBImage {
+        try Self.image(bytes, name, maxImagePixels: maxImagePixels)
+    }
+
+    /// An uploaded image decoded within the pixel limit: 413 over it, 400 when undecodable.
+    static func image(_ bytes: [UInt8], _ name: String, maxImagePixels: Int) throws(HTTPError) -> RGBImage {
         do {
-            return try ImageDecoder.decode(bytes, limits: limits)
+            return try ImageDecoder.decode(bytes, limits: ImageLimits(maxPixels: maxImagePixels))
         } catch {
             if error.isTooLarge {
                 throw HTTPError(.contentTooLarge, code: "image-too-large", message: "\(name): \(error.description)")

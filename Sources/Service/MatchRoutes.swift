@@ -33,7 +33,7 @@ struct MatchRoutes: Sendable {
     }
 
     /// The matcher when it is ready, else the 503 that says why not.
-    private func readyMatcher() throws(HTTPError) -> (Matcher, ModelHost.Warmup) {
+    func readyMatcher() throws(HTTPError) -> (Matcher, ModelHost.Warmup) {
         switch host.state {
         case .ready(let matcher, let warmup): return (matcher, warmup)
         case .loading:

@@ -8,10 +8,12 @@ enum Routes {
     /// see its state.
     static func make(
         readiness: Readiness, isDraining: @escaping @Sendable () -> Bool, metrics: ServerMetrics, match: MatchRoutes?,
-        leaderboard: LeaderboardRoutes?, role: ServiceRole = .all, web: WebRoutes = WebRoutes(examples: nil)
+        propose: ProposeRoutes? = nil, labelStudio: LabelStudioRoutes? = nil, leaderboard: LeaderboardRoutes?, role: ServiceRole = .all, web: WebRoutes = WebRoutes(examples: nil)
     ) -> Router {
         var router = Router()
         match?.register(&router)
+        propose?.register(&router)
+        labelStudio?.register(&router)
         leaderboard?.register(&router)
         role.registerHints(&router)
         web.register(&router)

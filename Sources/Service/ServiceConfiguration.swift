@@ -13,6 +13,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var logLevel = Logger.Level.info
     public var inference = InferenceConfiguration()
     public var leaderboard = LeaderboardConfiguration()
+    /// Label Studio instances the ML backend (/label-studio/...) may fetch task images from:
+    /// origins such as `http://127.0.0.1:8081`; none: the backend fetches nothing.
+    public var labelStudioHosts: [String] = []
     /// A folder of misc-pairs/v1 splits (`<split>/pairs.json` and its images) whose first
     /// pairs the match page offers as examples; nil: none.
     public var examplesDirectory: String?
@@ -113,6 +116,8 @@ struct ConfigFile: Decodable {
         var queue_capacity: Int?
         var retry_after_seconds: Int?
         var max_image_pixels: Int?
+        var max_reference_sets: Int?
+        var max_reference_set_bytes: Int?
         var warmup: Bool?
     }
     var server: Server?
@@ -130,6 +135,10 @@ struct ConfigFile: Decodable {
     var leaderboard: Leaderboard?
     var data_dir: String?
     var examples_dir: String?
+    struct LabelStudio: Decodable {
+        var hosts: [String]?
+    }
+    var label_studio: LabelStudio?
     var role: String?
 
     func apply(to config: inout ServiceConfiguration, source: String) throws(ConfigError) {
@@ -189,6 +198,9 @@ struct ConfigFile: Decodable {
             try positive("inference.queue_capacity", inference.queue_capacity, into: &config.inference.queueCapacity)
             try positive("inference.retry_after_seconds", inference.retry_after_seconds, into: &config.inference.retryAfterSeconds)
             try positive("inference.max_image_pixels", inference.max_image_pixels, into: &config.inference.maxImagePixels)
+            try positive("inference.max_reference_sets", inference.max_reference_sets, into: &config.inference.maxReferenceSets)
+            try positive("inference.max_reference_set_bytes", inference.max_reference_set_bytes,
+                         into: &config.inference.maxReferenceSetBytes)
             if let warmup = inference.warmup { config.inference.warmup = warmup }
         }
         if let leaderboard {
@@ -211,5 +223,11 @@ struct ConfigFile: Decodable {
             config.role = value
         }
         if let examples = examples_dir { config.examplesDirectory = examples.isEmpty ? nil : examples }
+        if let hosts = label_studio?.hosts {
+            for host in hosts where URL(string: host).flatMap(LabelStudioClient.origin) == nil {
+                throw .outOfRange(key: "label_studio.hosts", value: host, expected: "http(s)://host[:port] origins")
+            }
+            config.labelStudioHosts = hosts
+        }
     }
 }

@@ -12,7 +12,7 @@ public enum ServiceRole: String, Sendable, CaseIterable, Codable {
     /// 404s that name the role serving each route this one does not.
     func registerHints(_ router: inout Router) {
         let missing: [(String, String, ServiceRole)] =
-            (servesInference ? [] : MatchRoutes.templates.map { ($0.method, $0.template, .inference) })
+            (servesInference ? [] : (MatchRoutes.templates + ProposeRoutes.templates + LabelStudioRoutes.templates).map { ($0.method, $0.template, .inference) })
             + (servesLeaderboard ? [] : LeaderboardRoutes.templates.map { ($0.method, $0.template, .leaderboard) })
         for (method, template, owner) in missing {
             let role = rawValue

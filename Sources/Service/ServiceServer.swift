@@ -51,11 +51,15 @@ public enum ServiceServer {
                 leaderboardProblem = problem
             }
         }
+        let propose = ProposeRoutes(match: match, dataDirectory: configuration.dataDirectory)
         let router = Routes.make(
             readiness: Readiness(dataDirectory: configuration.role.servesLeaderboard ? configuration.dataDirectory : nil, model: model,
                                  leaderboardProblem: leaderboardProblem),
             isDraining: { box.server?.isDraining ?? false },
-            metrics: metrics, match: configuration.role.servesInference ? match : nil, leaderboard: leaderboard, role: configuration.role,
+            metrics: metrics, match: configuration.role.servesInference ? match : nil,
+            propose: configuration.role.servesInference ? propose : nil,
+            labelStudio: configuration.role.servesInference ? LabelStudioRoutes(propose: propose, hosts: configuration.labelStudioHosts) : nil,
+            leaderboard: leaderboard, role: configuration.role,
             web: WebRoutes(examples: configuration.examplesDirectory.map(Examples.init(folder:))))
         let server = Server(configuration: configuration.server, router: router, logger: logger, metrics: metrics)
         box.server = server

@@ -8,7 +8,7 @@ struct DPCL: ParsableCommand {
         abstract: "Multi-instance semantic correspondence: the DPCL matcher and its benchmark service.",
         subcommands: [
             ServeCommand.self, MatchCommand.self, DoctorCommand.self, EvalCommand.self, EmbedCommand.self,
-            MasksCommand.self, BenchCommand.self, LeaderboardCommand.self, PairsCommand.self, PredictionsCommand.self,
+            MasksCommand.self, BenchCommand.self, LeaderboardCommand.self, PairsCommand.self, PredictionsCommand.self, ProposeCommand.self,
         ]
     )
 }

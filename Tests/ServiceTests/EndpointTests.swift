@@ -41,9 +41,10 @@ import Yams
         let folder = FileManager.default.temporaryDirectory.appending(path: "openapi-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let leaderboard = LeaderboardRoutes(store: try Store(directory: folder), configuration: LeaderboardConfiguration())
+        let match = MatchRoutes(host: ModelHost(), configuration: InferenceConfiguration(), registry: ServerMetrics().registry)
+        let propose = ProposeRoutes(match: match, dataDirectory: folder)
         let router = Routes.make(readiness: Readiness(dataDirectory: "/"), isDraining: { false }, metrics: ServerMetrics(),
-                                 match: MatchRoutes(host: ModelHost(), configuration: InferenceConfiguration(),
-                                                    registry: ServerMetrics().registry),
+                                 match: match, propose: propose, labelStudio: LabelStudioRoutes(propose: propose, hosts: []),
                                  leaderboard: leaderboard)
         // A rest parameter (`{file...}`) is a plain path parameter to OpenAPI.
         let served = Set(router.routes.map { "\($0.method.lowercased()) \($0.template.replacingOccurrences(of: "...}", with: "}"))" })
