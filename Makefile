@@ -8,12 +8,13 @@ SHARED ?= ../shared
 setup:
 	@scripts/setup
 	@scripts/fetch-model
-	@scripts/setup-label-studio
 
 build: setup
 	$(SWIFT) build -c release --product dpcl
 
+# Label Studio (about 1 GB, its own venv) only for the tests that drive a real one.
 test: setup
+	@scripts/setup-label-studio
 	$(SWIFT) test
 	.venv/bin/python tools/durability_check.py .build/debug/dpcl $(SHARED)/data/coco-person-dev
 	Fuzz/run.sh 10
