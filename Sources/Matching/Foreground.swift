@@ -66,13 +66,9 @@ enum Foreground {
     }
 
     /// p_fg per target patch: the share of label-1 patches among the `neighbours` labelled
-    /// source patches of highest cosine. Both maps must be L2-normalised.
-    static func probability(source: FeatureMap, labels: [Int8], target: FeatureMap, neighbours: Int) -> [Float] {
-        probability(sources: [(source, labels)], target: target, neighbours: neighbours)
-    }
-
-    /// The same over the labelled patches of several source images pooled: a target patch's
-    /// nearest labelled patches may come from any of them.
+    /// source patches of highest cosine, over the labelled patches of every source image
+    /// pooled (a target patch's nearest labelled patches may come from any of them). Every
+    /// map must be L2-normalised.
     static func probability(sources: [(features: FeatureMap, labels: [Int8])], target: FeatureMap, neighbours: Int) -> [Float] {
         // (source, patch) of every labelled patch.
         let labelled = sources.indices.flatMap { s in sources[s].labels.indices.filter { sources[s].labels[$0] >= 0 }.map { (s, $0) } }

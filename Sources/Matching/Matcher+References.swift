@@ -1,7 +1,6 @@
-// The pipeline from several labelled reference images at once: every reference instance's
-// keypoints query the keypoint's prototype over all instances of all images, and the
-// foreground prior learns from the references the config names. One reference image gives
-// exactly the pair pipeline's answer.
+// The pipeline, from one or several labelled reference images (a pair is a set of one):
+// every reference instance's keypoints query the keypoint's prototype over all instances
+// of all images, and the foreground prior learns from the references the config names.
 import COpenBLAS
 import Imaging
 import Tensor
@@ -156,7 +155,8 @@ extension Matcher {
     }
 
     /// Each group's feature sampled in its own image: [groups, channels]. With `memberships`
-    /// a keypoint blends only patches inside its instance, as in `costVolume`.
+    /// a keypoint blends only the patches inside its own instance, so that a keypoint on the
+    /// outline does not carry the background.
     static func referenceQueries(groups: [Group], instances: [SourceInstance], imageOf: [Int], sources: [FeatureMap],
                                  memberships: [[[Bool]]]?) -> [Float] {
         let c = sources[0].channels

@@ -1,6 +1,5 @@
 // The DPCL pipeline as one call: a pair in, one `pairs[]` entry out, with stage timings.
 // Synchronous and pure apart from the feature cache; the caller owns concurrency.
-import COpenBLAS
 import Imaging
 import Tensor
 
@@ -41,97 +40,15 @@ public final class Matcher: Sendable {
     }
 
     /// A pair already checked by `PairInput.prepared()`: its warnings come with the report.
+    /// A pair is a reference set of one image, so both run one pipeline
+    /// (`match(references:target:)`).
     public func match(_ pair: PreparedPair, options: MatchOptions = MatchOptions()) throws -> MatchReport {
-        let input = pair.input
-        let config = try settings(options)
-        let patch = model.config.patchSize
-        var timings = StageTimings()
-        let sourceGeometry = InputGeometry(imageWidth: input.source.width, imageHeight: input.source.height,
-                                           longSide: config.longSide, patch: patch)
-        let targetGeometry = InputGeometry(imageWidth: input.target.width, imageHeight: input.target.height,
-                                           longSide: config.longSide, patch: patch)
-        var start = ContinuousClock.now
-        let (sourceRaw, sourceCached) = try features(input.source, sourceGeometry, layer: config.layer)
-        timings.record("source_features", since: start)
-        start = ContinuousClock.now
-        let (targetRaw, targetCached) = try features(input.target, targetGeometry, layer: config.layer)
-        timings.record("target_features", since: start)
-
-        var (sourceDecoded, targetDecoded) = (sourceRaw, targetRaw)
-        if let decoder {
-            start = ContinuousClock.now
-            (sourceDecoded, targetDecoded) = try Self.decode(sourceRaw, targetRaw, with: decoder)
-            timings.record("decoder", since: start)
-        }
-
-        // The masks' guide depends on the target image alone: it is prepared on another core
-        // while the matches are found.
-        let refineRadius = Int((config.segmentation.refineRadius / targetGeometry.sx).rounded())
-        let guide = refineRadius > 0
-            ? Concurrently { [segmentation = config.segmentation, image = input.target] in
-                MaskRefinement(image, radius: refineRadius, epsilon: Float(segmentation.refineEpsilon), colour: segmentation.refineColour)
-            }
-            : nil
-
-        start = ContinuousClock.now
-        let source = sourceDecoded.normalised(), target = targetDecoded.normalised()
-        let membership = Foreground.membership(sourceGeometry, instances: input.instances)
-        let labels = Foreground.sourceLabels(sourceGeometry, instances: input.instances, membership: membership,
-                                             margin: config.foreground.boxMargin)
-        let foreground = Foreground.probability(source: source, labels: labels, target: target,
-                                                neighbours: config.foreground.neighbours)
-        timings.record("foreground", since: start)
-
-        start = ContinuousClock.now
-        let groups = Self.groups(input.instances)
-        let (costs, queries) = Self.costVolume(groups: groups, instances: input.instances, source: source, target: target,
-                                               foreground: foreground, penalty: Float(config.foreground.penalty),
-                                               membership: config.sampleInsideInstance ? membership : nil,
-                                               prototypes: config.keypointPrototypes)
-        timings.record("cost_volume", since: start)
-
-        start = ContinuousClock.now
-        let factor = config.heatmap.upsample
-        let maps = Self.heatmaps(costs, groups: groups.count, geometry: targetGeometry, config: config.heatmap)
-        timings.record("heatmaps", since: start)
-
-        start = ContinuousClock.now
-        let radius = Int((config.peaks.nmsRadius * Double(max(targetGeometry.gridHeight, targetGeometry.gridWidth) * factor)).rounded())
-        let peaks = maps.map {
-            Peaks.find($0, threshold: Float(config.peaks.threshold), radius: radius, limit: config.peaks.maxMatches)
-        }
-        timings.record("peaks", since: start)
-
-        start = ContinuousClock.now
-        var segments = NormalizedCut.segment(target, foreground: foreground, config: config.segmentation,
-                                             threshold: Float(config.foreground.threshold))
-        if config.segmentation.splitOnRepeatedKeypoints && segments.count > 0 {
-            let distinctive = InstanceSplitting.distinctive(queries: queries, groups: groups, channels: source.channels)
-            segments = InstanceSplitting.split(segments, peaks: peaks, groups: groups, distinctive: distinctive, features: target,
-                                               factor: factor, config: config.segmentation)
-        }
-        if config.segmentation.partOverlap > 0 && segments.count > 1 {
-            segments = PartMerging.merge(segments, peaks: peaks, groups: groups, factor: factor,
-                                         maxOverlap: config.segmentation.partOverlap, gridWidth: targetGeometry.gridWidth,
-                                         reach: config.segmentation.neighbourhood)
-        }
-        timings.record("segmentation", since: start)
-
-        start = ContinuousClock.now
-        let closedLoop = config.closedLoop.enabled
-            ? ClosedLoop(source: source, target: target, radius: config.closedLoop.radius) : nil
-        let matches = findMatches(groups: groups, maps: maps, peaks: peaks, radius: radius, instances: input.instances,
-                                  segments: segments, closedLoop: closedLoop, geometry: targetGeometry, config: config)
-        timings.record("matches", since: start)
-
-        start = ContinuousClock.now
-        let refinement = segments.count > 0 ? guide?.value : nil
-        let instances = try Grouping.instances(labels: segments.labels, count: segments.count, foreground: foreground,
-                                               geometry: targetGeometry, refinement: refinement)
-        timings.record("grouping", since: start)
-        return MatchReport(prediction: PairPrediction(matches: matches, instances: instances),
-                           source: sourceGeometry, target: targetGeometry, timings: timings,
-                           sourceCached: sourceCached, targetCached: targetCached, warnings: pair.warnings)
+        let source = ReferenceImage(image: pair.input.source, instances: pair.input.instances)
+        let references = PreparedReferences(set: ReferenceSet(category: "", keypoints: [], images: [source]), warnings: pair.warnings)
+        let report = try match(references: references, target: pair.input.target, options: options)
+        return MatchReport(prediction: report.prediction, source: report.references[0], target: report.target,
+                           timings: report.timings, sourceCached: report.referencesCached == 1,
+                           targetCached: report.targetCached, warnings: report.warnings)
     }
 
     /// Backbone features through the cache.
@@ -166,33 +83,6 @@ public final class Matcher: Sendable {
             }
         }
         return groups
-    }
-
-    /// Per group, the target patches' cosine with the source feature at the keypoint, less
-    /// the background penalty: [groups, target patches].
-    /// With `membership`, a keypoint's feature blends only the patches inside its own
-    /// instance, so that a keypoint on the outline does not carry the background; with
-    /// `prototypes`, every group of a keypoint queries that keypoint's mean feature.
-    static func costVolume(groups: [Group], instances: [SourceInstance], source: FeatureMap, target: FeatureMap,
-                           foreground: [Float], penalty: Float, membership: [[Bool]]?,
-                           prototypes: Bool) -> (costs: [Float], queries: [Float]) {
-        let c = source.channels, patches = target.geometry.patches
-        var queries = [Float](repeating: 0, count: groups.count * c)
-        for (row, group) in groups.enumerated() {
-            let point = instances[group.instance].keypoints[group.keypoint]
-            let vector = source.sample(gridX: point.x * source.geometry.sx - 0.5, gridY: point.y * source.geometry.sy - 0.5,
-                                       inside: membership?[group.instance])
-            for j in 0..<c { queries[row * c + j] = vector[j] }
-        }
-        if prototypes { queries = Self.prototypes(queries, groups: groups, channels: c) }
-        var costs = [Float](repeating: 0, count: groups.count * patches)
-        guard !groups.isEmpty else { return (costs, queries) }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(groups.count), Int32(patches), Int32(c), 1,
-                    queries, Int32(c), target.values, Int32(c), 0, &costs, Int32(patches))
-        for row in 0..<groups.count {
-            for patch in 0..<patches { costs[row * patches + patch] -= penalty * (1 - foreground[patch]) }
-        }
-        return (costs, queries)
     }
 
     /// Each keypoint's features over the source instances that label it, averaged and
