@@ -34,6 +34,8 @@ let package = Package(
         systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
         // epoll from glibc: no package, so no pkg-config.
         .systemLibrary(name: "CEpoll", path: "Sources/CLibraries/CEpoll"),
+        // oneDNN's C API (Debian ships no pkg-config file for it) and its OpenMP runtime.
+        .systemLibrary(name: "CDNNL", path: "Sources/CLibraries/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // The only C code of the project: what Swift cannot express (setjmp/longjmp error
         // handling for libjpeg and libpng).
@@ -57,13 +59,14 @@ let package = Package(
         // readers of benchmark and prediction files; no HTTP, SQL or model code.
         .target(name: "Evaluation", dependencies: ["Imaging", "CZlib"]),
 
-        // The inference engine: tensors on OpenBLAS, safetensors weights, the ViT backbone.
+        // The inference engine: tensors, safetensors weights, the ViT backbone; the backbone's
+        // products on oneDNN (fp32, bf16 or int8), the rest of the engine's on OpenBLAS.
         // Knows nothing of HTTP or images: its input is an already normalised float array.
         // Optimised in debug builds too: its SIMD kernels are ~50x slower unoptimised, which
         // would make the test suite's real-weight forwards take minutes.
         .target(
             name: "Tensor",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CDNNL"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
 
