@@ -48,7 +48,7 @@ let package = Package(
         // Proves that every system library links and works (`dpcl doctor`).
         .target(
             name: "Diagnostics",
-            dependencies: ["COpenBLAS", "CZlib", "CSQLite", "CCrypto", "CShim", "Imaging"]
+            dependencies: ["COpenBLAS", "CZlib", "CSQLite", "CCrypto", "CShim", "Imaging", "Tensor"]
         ),
 
         // Image decode/encode, resize, COCO masks and match pictures; knows nothing of HTTP

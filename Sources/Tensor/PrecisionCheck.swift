@@ -27,6 +27,12 @@ public struct PrecisionCheck: Sendable {
         }
     }
 
+    /// oneDNN's version, e.g. "2.6.3".
+    public static var version: String {
+        let v = dnnl_version().pointee
+        return "\(v.major).\(v.minor).\(v.patch)"
+    }
+
     /// Runs a 48 × 96 → 80 product at `precision` (auto resolved first).
     public static func run(_ precision: Precision) throws(ModelError) -> PrecisionCheck {
         let precision = precision.resolved
