@@ -90,6 +90,8 @@ final class MatmulPrimitive: @unchecked Sendable {
 
     private init(_ d: Matmul, anyWeights: Bool) throws(ModelError) {
         description = d
+        // A primitive plans its work for the threads of the thread that creates it.
+        OneDNN.singleThreaded()
         var source = try OneDNN.descriptor([d.m, d.k], d.source.dnnl, strides: [d.sourceStride, 1])
         var weights: dnnl_memory_desc_t
         switch d.weights {

@@ -60,6 +60,7 @@ enum OneDNN {
     }
 
     private static func reorder(_ source: UnsafeRawPointer, from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) throws(ModelError) -> AlignedBuffer {
+        singleThreaded()
         var from = from, to = to
         let target = AlignedBuffer(bytes: dnnl_memory_desc_get_size(&to))
         var pd: dnnl_primitive_desc_t?
