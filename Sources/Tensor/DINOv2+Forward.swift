@@ -114,7 +114,8 @@ extension DINOv2 {
         let sizes: Sizes
         let stream, patches: UnsafeMutablePointer<Float>
         let normalised, quantized, qkv, attended, hidden, scratch: AlignedBuffer
-        /// Each worker's largest |x| of its rows, for int8's per-tensor scales.
+        /// Each worker's largest |x| of its rows, for int8's per-tensor scales: two slots, so
+        /// that a worker can record the next tensor's while another still reads this one's.
         let maxima: UnsafeMutablePointer<Float>
         let engines: [OneDNN.Worker]
         var workers: Int { sizes.workers }
@@ -131,7 +132,7 @@ extension DINOv2 {
             attended = AlignedBuffer(bytes: 4 * t * c)
             hidden = AlignedBuffer(bytes: 4 * t * m)
             scratch = AlignedBuffer(bytes: workers * Attention.scratchBytes(queries: t, keys: t))
-            maxima = .allocate(capacity: workers)
+            maxima = .allocate(capacity: 2 * workers)
             engines = OneDNN.Worker.make(workers)
         }
 
@@ -147,14 +148,14 @@ extension DINOv2 {
         }
 
         /// int8: a worker records the largest |x| of its rows of a float32 buffer ...
-        func measure(_ buffer: AlignedBuffer, _ rows: Range<Int>, _ columns: Int, worker: Int) {
-            maxima[worker] = Quantize.maximumMagnitude(
+        func measure(_ buffer: AlignedBuffer, _ rows: Range<Int>, _ columns: Int, worker: Int, slot: Int) {
+            maxima[slot * workers + worker] = Quantize.maximumMagnitude(
                 row(buffer, rows.lowerBound, columns, .f32).assumingMemoryBound(to: Float.self), count: rows.count * columns)
         }
 
         /// ... and, once every worker has, quantizes its rows with the tensor's scale.
-        func quantized(_ buffer: AlignedBuffer, _ rows: Range<Int>, _ columns: Int) -> (UnsafeRawPointer, Float) {
-            let scale = Quantize.scale(maximum: (0..<workers).reduce(0) { max($0, maxima[$1]) })
+        func quantized(_ buffer: AlignedBuffer, _ rows: Range<Int>, _ columns: Int, slot: Int) -> (UnsafeRawPointer, Float) {
+            let scale = Quantize.scale(maximum: (0..<workers).reduce(0) { max($0, maxima[slot * workers + $1]) })
             let target = row(quantized, rows.lowerBound, columns, .s8)
             Quantize.int8(row(buffer, rows.lowerBound, columns, .f32).assumingMemoryBound(to: Float.self),
                           count: rows.count * columns, scale: scale, into: target.assumingMemoryBound(to: Int8.self))
@@ -210,11 +211,11 @@ extension DINOv2 {
             let rows = products.shares[worker].rows
             layer.norm1.apply(w.stream + rows.lowerBound * c, rows: rows.count, eps: eps,
                               into: w.row(w.normalised, rows.lowerBound, c, types.normalised), as: types.normalised)
-            if int8 { w.measure(w.normalised, rows, c, worker: worker) }
+            if int8 { w.measure(w.normalised, rows, c, worker: worker, slot: 0) }
         }
         Parallel.run(workers: w.workers) { worker in
             let share = products.shares[worker]
-            let (input, scale) = int8 ? w.quantized(w.normalised, share.rows, c)
+            let (input, scale) = int8 ? w.quantized(w.normalised, share.rows, c, slot: 0)
                 : (UnsafeRawPointer(w.row(w.normalised, share.rows.lowerBound, c, types.normalised)), 1)
             layer.queryKeyValue.apply(share.queryKeyValue, input, into: w.row(w.qkv, share.rows.lowerBound, 3 * c, types.qkv),
                                       activationScale: scale, on: w.engines[worker])
@@ -222,17 +223,19 @@ extension DINOv2 {
         try Attention.run(qkv: w.qkv.pointer, tokens: g.tokens, width: c, heads: g.heads, types: types.attention,
                           workers: w.engines, scratch: w.scratch.pointer, into: w.attended.pointer)
         if int8 {
-            Parallel.run(workers: w.workers) { worker in w.measure(w.attended, products.shares[worker].rows, c, worker: worker) }
+            Parallel.run(workers: w.workers) { worker in
+                w.measure(w.attended, products.shares[worker].rows, c, worker: worker, slot: 1)
+            }
         }
         Parallel.run(workers: w.workers) { worker in
             let share = products.shares[worker]
-            let (input, scale) = int8 ? w.quantized(w.attended, share.rows, c)
+            let (input, scale) = int8 ? w.quantized(w.attended, share.rows, c, slot: 1)
                 : (UnsafeRawPointer(w.row(w.attended, share.rows.lowerBound, c, types.attended)), 1)
             let stream = w.stream + share.rows.lowerBound * c
             layer.outputDense.apply(share.outputDense, input, into: stream, activationScale: scale, on: w.engines[worker])
             layer.norm2.apply(stream, rows: share.rows.count, eps: eps,
                               into: w.row(w.normalised, share.rows.lowerBound, c, types.normalised), as: types.normalised)
-            if int8 { w.measure(w.normalised, share.rows, c, worker: worker) }
+            if int8 { w.measure(w.normalised, share.rows, c, worker: worker, slot: 0) }
             else {
                 layer.fc1.apply(share.fc1, w.row(w.normalised, share.rows.lowerBound, c, types.normalised),
                                 into: w.row(w.hidden, share.rows.lowerBound, m, types.hidden), on: w.engines[worker])
@@ -243,14 +246,14 @@ extension DINOv2 {
         if int8 {
             Parallel.run(workers: w.workers) { worker in
                 let share = products.shares[worker]
-                let (input, scale) = w.quantized(w.normalised, share.rows, c)
+                let (input, scale) = w.quantized(w.normalised, share.rows, c, slot: 0)
                 layer.fc1.apply(share.fc1, input, into: w.row(w.hidden, share.rows.lowerBound, m, .f32),
                                 activationScale: scale, on: w.engines[worker])
-                w.measure(w.hidden, share.rows, m, worker: worker)
+                w.measure(w.hidden, share.rows, m, worker: worker, slot: 1)
             }
             Parallel.run(workers: w.workers) { worker in
                 let share = products.shares[worker]
-                let (input, scale) = w.quantized(w.hidden, share.rows, m)
+                let (input, scale) = w.quantized(w.hidden, share.rows, m, slot: 1)
                 layer.fc2.apply(share.fc2, input, into: w.stream + share.rows.lowerBound * c,
                                 activationScale: scale, on: w.engines[worker])
             }

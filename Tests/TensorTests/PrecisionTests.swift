@@ -44,6 +44,15 @@ import Testing
         #expect(mean >= 0.99)
     }
 
+    /// int8's per-tensor scales are gathered from every worker's rows between barriers: a
+    /// forward must not depend on the workers' timing.
+    @Test(.enabled(if: Precision.int8.isAvailable)) func int8ForwardsRepeatExactly() throws {
+        let model = try Self.model(.int8)
+        let input = try DevImageInput.load(Repository.shared.path + "/data/" + ParityTests.images[0], size: 224, config: model.config)
+        let first = try model.forward(input, layers: [Self.layer], workers: 2)
+        for _ in 0..<3 { #expect(try model.forward(input, layers: [Self.layer], workers: 2) == first) }
+    }
+
     @Test func autoIsBF16ExactlyWhereItIsNative() {
         #expect(Precision.auto.resolved == (OneDNN.nativeBF16 ? .bf16 : .fp32))
         #expect(Precision.allCases.allSatisfy { $0.resolved != .auto })
