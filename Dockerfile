@@ -7,7 +7,7 @@
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends pkg-config python3 python3-venv \
-       libopenblas-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev \
+       libopenblas-dev libdnnl-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Package.swift names the plugin and test targets too, so the whole tree (less .dockerignore).
@@ -24,7 +24,7 @@ RUN python3 -m venv .venv \
 FROM debian:12-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-       libopenblas0-pthread libpng16-16 libjpeg62-turbo zlib1g libsqlite3-0 libssl3 libcurl4 curl \
+       libopenblas0-pthread libdnnl2 libpng16-16 libjpeg62-turbo zlib1g libsqlite3-0 libssl3 libcurl4 curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /data --no-create-home dpcl \
     && install -d -o dpcl -g dpcl /data

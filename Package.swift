@@ -34,6 +34,8 @@ let package = Package(
         systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
         // epoll from glibc: no package, so no pkg-config.
         .systemLibrary(name: "CEpoll", path: "Sources/CLibraries/CEpoll"),
+        // oneDNN's C API (Debian ships no pkg-config file for it) and its OpenMP runtime.
+        .systemLibrary(name: "CDNNL", path: "Sources/CLibraries/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // The only C code of the project: what Swift cannot express (setjmp/longjmp error
         // handling for libjpeg and libpng).
@@ -46,7 +48,7 @@ let package = Package(
         // Proves that every system library links and works (`dpcl doctor`).
         .target(
             name: "Diagnostics",
-            dependencies: ["COpenBLAS", "CZlib", "CSQLite", "CCrypto", "CShim", "Imaging"]
+            dependencies: ["COpenBLAS", "CZlib", "CSQLite", "CCrypto", "CShim", "Imaging", "Tensor"]
         ),
 
         // Image decode/encode, resize, COCO masks and match pictures; knows nothing of HTTP
@@ -61,13 +63,14 @@ let package = Package(
         // source/target sides and the streamed writer. No HTTP, models or evaluation.
         .target(name: "Datasets", dependencies: ["Imaging"]),
 
-        // The inference engine: tensors on OpenBLAS, safetensors weights, the ViT backbone.
+        // The inference engine: tensors, safetensors weights, the ViT backbone; the backbone's
+        // products on oneDNN (fp32, bf16 or int8), the rest of the engine's on OpenBLAS.
         // Knows nothing of HTTP or images: its input is an already normalised float array.
         // Optimised in debug builds too: its SIMD kernels are ~50x slower unoptimised, which
         // would make the test suite's real-weight forwards take minutes.
         .target(
             name: "Tensor",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CDNNL"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
 

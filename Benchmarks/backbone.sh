@@ -1,42 +1,42 @@
 #!/usr/bin/env bash
-# The backbone's forward time against onnxruntime running the same graph (CPU, same thread
-# count, same machine, alternating rounds so that background load hits both alike), the
-# GEMM throughput against one large cblas_sgemm, and the peak RSS of `dpcl embed` at 448.
-# When OPENBLAS_CORETYPE is set (it pins OpenBLAS's kernels), the engine is measured both
-# as pinned and with OpenBLAS's own choice for this CPU, since onnxruntime picks its own.
-# Environment: THREADS (default: all cores), ROUNDS (default 3), ITERATIONS (default 20).
+# The backbone's forward time up to the matcher's layer (block 9) at each precision of its
+# oneDNN products (fp32, bf16, int8) against onnxruntime running the same graph in fp32 and
+# dynamically quantized to int8 (quantize_dynamic), all on the same threads and machine,
+# alternating rounds so that background load hits every engine alike; at 224 × 224 and at
+# the matcher's 448 × 336 (a 4:3 image). Then one large cblas_sgemm (OpenBLAS's attainable
+# fp32 GFLOP/s) and the peak RSS of `dpcl embed` at 448.
+# Environment: THREADS (default: all cores), ROUNDS (default 3), ITERATIONS (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 threads=${THREADS:-$(nproc)}
 rounds=${ROUNDS:-3}
-iterations=${ITERATIONS:-20}
+iterations=${ITERATIONS:-10}
 dpcl=.build/release/dpcl
 python=.venv/bin/python
 models=${DPCL_MODEL_DIR:-$HOME/.cache/dpcl/models}
 [ -x "$dpcl" ] || swift build -c release --product dpcl >/dev/null
 scripts/fetch-model >/dev/null
 
-variants=("engine=env")
-[ -z "${OPENBLAS_CORETYPE:-}" ] || variants+=("engine-auto=env -u OPENBLAS_CORETYPE")
-
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 for round in $(seq "$rounds"); do
-    for size in 224 448; do
-        for variant in "${variants[@]}"; do
-            echo "${variant%%=*} $(${variant#*=} "$dpcl" bench backbone --size "$size" \
-                --iterations "$iterations" --threads "$threads")" >>"$results"
+    for shape in "224 224" "448 336"; do
+        read -r width height <<<"$shape"
+        for precision in fp32 bf16 int8; do
+            echo "onednn-$precision $width $height $("$dpcl" bench backbone --size "$width" --height "$height" \
+                --layer 9 --iterations "$iterations" --threads "$threads" --precision "$precision")" >>"$results"
         done
-        echo "onnxruntime $("$python" tools/onnx_backbone.py bench --onnx "$models/vit_s_focus.onnx" \
-            --size "$size" --iterations "$iterations" --threads "$threads")" >>"$results"
+        for variant in fp32 int8; do
+            flag=$([ "$variant" = int8 ] && echo --int8 || true)
+            echo "onnxruntime-$variant $width $height $("$python" tools/onnx_backbone.py bench \
+                --onnx "$models/vit_s_focus.onnx" --size "$width" --height "$height" --layer 9 $flag \
+                --iterations "$iterations" --threads "$threads" 2>/dev/null)" >>"$results"
+        done
     done
 done
-for variant in "${variants[@]}"; do
-    echo "sgemm-${variant%%=*} $(${variant#*=} "$dpcl" bench sgemm --size 2048 --iterations 10 \
-        --threads "$threads")" >>"$results"
-done
+echo "sgemm - - $("$dpcl" bench sgemm --size 2048 --iterations 10 --threads "$threads")" >>"$results"
 load_after=$(cut -d' ' -f1 /proc/loadavg)
 
 # Peak RSS of a real `dpcl embed` at 448 (weights loaded, one forward, output written).
@@ -46,35 +46,48 @@ output=$(mktemp --suffix=.npy)
 rss_kb=$( { /usr/bin/time -f "%M" "$dpcl" embed --input-npy "$input" --out "$output" --threads "$threads" >/dev/null; } 2>&1 | tail -1)
 rm -f "$input" "$output"
 weights_bytes=$(stat -c %s "$models/dinov2-small.safetensors")
-echo "rss {\"peak_kb\": $rss_kb, \"weights_bytes\": $weights_bytes}" >>"$results"
+echo "rss - - {\"peak_kb\": $rss_kb, \"weights_bytes\": $weights_bytes}" >>"$results"
 
-"$python" - "$results" "$threads" "$rounds" "$iterations" "$load_before" "$load_after" <<'PY'
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx512_bf16|avx512_vnni|amx_bf16|amx_int8)$' | tr '\n' ' ')
+"$python" - "$results" "$threads" "$rounds" "$iterations" "$load_before" "$load_after" "$cpu" "$flags" <<'PY'
 import json, statistics, sys
-path, threads, rounds, iterations, load_before, load_after = sys.argv[1:7]
-runs = [(kind, json.loads(text)) for kind, text in (line.split(" ", 1) for line in open(path))]
-rss = next(r for k, r in runs if k == "rss")
-print(f"backbone forward, DINOv2 ViT-S/14, {threads} threads: each round times {iterations} forwards "
-      f"after warm-up and keeps their median; {rounds} alternating rounds; shown: the median round "
-      f"and, in brackets, the fastest round. Load average {load_before} before, {load_after} after.")
+path, threads, rounds, iterations, load_before, load_after, cpu, flags = sys.argv[1:9]
+runs = []
+for line in open(path):
+    engine, width, height, text = line.split(" ", 3)
+    runs.append((engine, (width, height), json.loads(text)))
+rss = next(r for e, _, r in runs if e == "rss")
+sgemm = next(r for e, _, r in runs if e == "sgemm")
+isa = next(r["isa"] for e, _, r in runs if e.startswith("onednn"))
+print(f"backbone forward to block 9, DINOv2 ViT-S/14, {threads} threads, CPU {cpu} ({flags.strip()}; "
+      f"oneDNN ISA {isa}): each round times {iterations} forwards after warm-up and keeps their median; "
+      f"{rounds} alternating rounds; shown: the median round and, in brackets, the fastest. "
+      f"Load average {load_before} before, {load_after} after.")
 print()
-print("| size | engine (OpenBLAS kernel) | engine ms | onnxruntime ms | ratio (target <= 0.80) "
-      "| engine GFLOP/s | of large sgemm |")
-print("| --- | --- | --- | --- | --- | --- | --- |")
-for size in (224, 448):
-    theirs = [r["median_ms"] for k, r in runs if k == "onnxruntime" and r["size"] == size]
-    for variant in dict.fromkeys(k for k, _ in runs if k.startswith("engine")):
-        ours = [r for k, r in runs if k == variant and r["size"] == size]
-        sgemm = next(r for k, r in runs if k == "sgemm-" + variant)
-        median, best = statistics.median(r["median_ms"] for r in ours), min(r["median_ms"] for r in ours)
-        their_median, their_best = statistics.median(theirs), min(theirs)
-        # GFLOP/s of the median round (each run's GFLOP/s times its ms is the forward's work).
-        gflops = ours[0]["gflops"] * ours[0]["median_ms"] / median
-        print(f"| {size} | {ours[0]['kernel']} | {median:.1f} [{best:.1f}] | {their_median:.1f} "
-              f"[{their_best:.1f}] | {median / their_median:.2f} [{best / their_best:.2f}] | {gflops:.0f} | "
-              f"{gflops / sgemm['gflops']:.0%} of {sgemm['gflops']:.0f} |")
+print("| input | engine | ms | GFLOP/s | ratio | target |")
+print("| --- | --- | --- | --- | --- | --- |")
+flops = {}
+for engine, shape, r in runs:
+    if engine.startswith("onednn"):
+        flops[shape] = r["gflops"] * r["median_ms"]  # GFLOP/s x ms: the forward's work
+targets = {"onednn-fp32": ("onnxruntime-fp32", 0.80), "onednn-bf16": ("onnxruntime-fp32", 0.45),
+           "onednn-int8": ("onnxruntime-int8", 1.00)}
+for shape in (("224", "224"), ("448", "336")):
+    medians = {}
+    for engine in ("onednn-fp32", "onednn-bf16", "onednn-int8", "onnxruntime-fp32", "onnxruntime-int8"):
+        times = [r["median_ms"] for e, s, r in runs if e == engine and s == shape]
+        medians[engine] = (statistics.median(times), min(times))
+    for engine, (median, best) in medians.items():
+        ratio = target = ""
+        if engine in targets:
+            reference, bound = targets[engine]
+            ratio = f"{median / medians[reference][0]:.2f} [{best / medians[reference][1]:.2f}] of {reference}"
+            target = f"<= {bound:.2f}"
+        print(f"| {shape[0]}x{shape[1]} | {engine} | {median:.1f} [{best:.1f}] | {flops[shape] / median:.0f} | {ratio} | {target} |")
 print()
-print("large sgemm: one 2048x2048x2048 cblas_sgemm with the same kernel and threads (GFLOP/s)")
+print(f"large sgemm (OpenBLAS {sgemm['kernel']}, 2048^3, {threads} threads): {sgemm['gflops']:.0f} GFLOP/s")
 limit_kb = (2 * rss["weights_bytes"] + 100 * 1024 * 1024) / 1024
-print(f"peak RSS of dpcl embed at 448: {rss['peak_kb'] / 1024:.0f} MB "
+print(f"peak RSS of dpcl embed at 448 (default precision): {rss['peak_kb'] / 1024:.0f} MB "
       f"(limit 2 x weights + 100 MB = {limit_kb / 1024:.0f} MB)")
 PY

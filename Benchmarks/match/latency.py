@@ -11,9 +11,9 @@ import subprocess
 from PIL import Image
 
 
-def forward_ms(dpcl, width, height, layer, iterations):
+def forward_ms(dpcl, width, height, layer, iterations, precision):
     out = subprocess.run([dpcl, "bench", "backbone", "--size", str(width), "--height", str(height), "--layer", str(layer),
-                          "--iterations", str(iterations), "--warm-up", "2"],
+                          "--iterations", str(iterations), "--warm-up", "2", "--precision", precision],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)["median_ms"]
 
@@ -51,6 +51,8 @@ def main():
         parser.add_argument("--" + name, required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--forwards", type=int, default=7)
+    parser.add_argument("--precision", default="auto", help="the server's backbone precision, for the forwards")
+    parser.add_argument("--summary", help="also write the medians here as JSON")
     args = parser.parse_args()
 
     layer = json.load(open("Config/models/dinov2-small.json"))["matcher"]["layer"]
@@ -90,7 +92,7 @@ def main():
             cached[pair["id"]].append(post(args.port, source, target, pair["annotations"], answer)[0])
         # The forward at every input size the service used, timed in the same round.
         for size in sorted({p["source_size"] for p in pairs} | {p["target_size"] for p in pairs}):
-            forward.setdefault(size, []).append(forward_ms(args.dpcl, size[0], size[1], layer, args.forwards))
+            forward.setdefault(size, []).append(forward_ms(args.dpcl, size[0], size[1], layer, args.forwards, args.precision))
 
     forward_median = {size: statistics.median(times) for size, times in forward.items()}
     rows, pair_ratio, cached_ratio = [], [], []
@@ -111,6 +113,10 @@ def main():
     print(f"median forward (all sizes):      {statistics.median(all_forwards):.1f} ms")
     print(f"median pair / forward, uncached:      {statistics.median(pair_ratio):.2f} (target <= 2.4)")
     print(f"median pair / forward, cached source: {statistics.median(cached_ratio):.2f} (target <= 1.3)")
+    if args.summary:
+        json.dump({"pair_ms": statistics.median([r[1] for r in rows]), "cached_ms": statistics.median([r[2] for r in rows]),
+                   "forward_ms": statistics.median(all_forwards), "pair_ratio": statistics.median(pair_ratio)},
+                  open(args.summary, "w"))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ public enum Doctor {
     public static func runAll() -> [LibraryCheck] {
         [
             BLASCheck.run(),
+            OneDNNCheck.run(),
             PNGCheck.run(),
             JPEGCheck.run(),
             SQLiteCheck.run(),

@@ -4,11 +4,13 @@ import Foundation
 import Tensor
 
 extension Matcher {
-    public static func load(configPath: String, modelDirectory: String? = nil) throws -> Matcher {
+    /// `precision` overrides the config's.
+    public static func load(configPath: String, modelDirectory: String? = nil, precision: Precision? = nil) throws -> Matcher {
         guard let data = FileManager.default.contents(atPath: configPath) else {
             throw ModelError.configUnreadable(path: configPath, reason: "no such file or not readable")
         }
-        let backbone = try ViTConfig.decode(data, path: configPath)
+        var backbone = try ViTConfig.decode(data, path: configPath)
+        backbone.precision = precision ?? backbone.precision
         struct Settings: Decodable {
             /// Every key is required, so no constant of the pipeline hides in code.
             var matcher: MatcherConfig

@@ -95,7 +95,7 @@ struct MatchRoutes: Sendable {
     private func models() throws -> Response {
         let (matcher, warmup) = try readyMatcher()
         return try Response.json(ModelsAnswer(models: [ModelsAnswer.Model(
-            name: matcher.name, backbone: matcher.model.config, matcher: matcher.config,
+            name: matcher.name, backbone: matcher.model.config, precision: matcher.model.precision, matcher: matcher.config,
             inputLongSide: matcher.config.longSide, patchSize: matcher.model.config.patchSize,
             forwardMilliseconds: warmup.forwardMilliseconds, warmupPairMilliseconds: warmup.pairMilliseconds,
             limits: .init(maxImagePixels: configuration.maxImagePixels, maxInputSide: Matcher.maxInputSide,
@@ -119,6 +119,15 @@ final class InferenceMetrics: Sendable {
             helpText: "Pairs refused with 503 because the inference queue was full"))
         dropped = registry.makeCounter(descriptor: .init(metricName: "inference_dropped", unitName: "total",
             helpText: "Queued pairs dropped because their client had gone"))
+    }
+
+    /// `inference_backbone_precision{precision="bf16"} 1` once the model is ready: the
+    /// precision of its products in force.
+    func observe(_ host: ModelHost) {
+        guard case .ready(let matcher, _) = host.state else { return }
+        registry.makeGauge(descriptor: .init(metricName: "inference_backbone_precision", unitName: "",
+                                             helpText: "The precision in force of the backbone's products"),
+                           labels: [("precision", matcher.model.precision.rawValue)]).set(Double(1))
     }
 
     func record(_ timings: StageTimings, decode: Duration, wait: Duration) {
@@ -198,6 +207,8 @@ struct ModelsAnswer: Encodable {
     struct Model: Encodable {
         let name: String
         let backbone: ViTConfig
+        /// The backbone's precision in force (the config's `auto` resolved on this CPU).
+        let precision: Precision
         let matcher: MatcherConfig
         let inputLongSide: Int
         let patchSize: Int
@@ -205,10 +216,11 @@ struct ModelsAnswer: Encodable {
         let warmupPairMilliseconds: Double
         let limits: Limits
 
-        init(name: String, backbone: ViTConfig, matcher: MatcherConfig, inputLongSide: Int, patchSize: Int,
+        init(name: String, backbone: ViTConfig, precision: Precision, matcher: MatcherConfig, inputLongSide: Int, patchSize: Int,
              forwardMilliseconds: Double, warmupPairMilliseconds: Double, limits: Limits) {
             self.name = name
             self.backbone = backbone
+            self.precision = precision
             self.matcher = matcher
             self.inputLongSide = inputLongSide
             self.patchSize = patchSize
@@ -218,7 +230,7 @@ struct ModelsAnswer: Encodable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, backbone, matcher, inputLongSide = "input_long_side", patchSize = "patch_size"
+            case name, backbone, precision, matcher, inputLongSide = "input_long_side", patchSize = "patch_size"
             case forwardMilliseconds = "forward_ms", warmupPairMilliseconds = "warmup_pair_ms", limits
         }
     }

@@ -29,7 +29,8 @@ enum Routes {
             return ready
         }
         router.get("/metrics", execution: .inline) { _ in
-            Response.bytes(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            if let match { match.metrics.observe(match.host) }
+            return Response.bytes(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.get("/openapi.yaml", execution: .inline) { _ in
             Response.bytes(OpenAPIDocument.bytes, contentType: "application/yaml")

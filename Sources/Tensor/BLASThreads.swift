@@ -15,7 +15,7 @@ public enum BLASThreads {
 
     /// Runs `body` with OpenBLAS on one thread (the caller parallelises instead), then
     /// restores the previous count.
-    public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+    public static func singleThreaded<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         let previous = current
         if previous == 1 { return try body() }
         set(1)

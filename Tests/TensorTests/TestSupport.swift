@@ -33,15 +33,13 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }
 
-/// The smallest cosine similarity between corresponding rows of `columns` values.
-func minimumRowCosine(_ a: [Float], _ b: [Float], columns: Int) -> Double {
-    var minimum = 1.0
-    for row in 0..<(a.count / columns) {
+/// The cosine similarity of each pair of corresponding rows of `columns` values.
+func rowCosines(_ a: [Float], _ b: [Float], columns: Int) -> [Double] {
+    (0..<(a.count / columns)).map { row in
         var dot = 0.0, na = 0.0, nb = 0.0
         for j in (row * columns)..<((row + 1) * columns) {
             dot += Double(a[j]) * Double(b[j]); na += Double(a[j]) * Double(a[j]); nb += Double(b[j]) * Double(b[j])
         }
-        minimum = min(minimum, dot / (na.squareRoot() * nb.squareRoot()))
+        return dot / (na.squareRoot() * nb.squareRoot())
     }
-    return minimum
 }

@@ -15,7 +15,9 @@ import Testing
 
     static func model(_ name: String) throws -> (DINOv2, Tensor, String) {
         let directory = try fixtures.get()
-        let config = try ViTConfig.load(from: "\(directory)/\(name).json")
+        var config = try ViTConfig.load(from: "\(directory)/\(name).json")
+        // fp32: the reference is float64 and the bound is float32's.
+        config.precision = .fp32
         let model = try DINOv2.load(config: config, weightsPath: "\(directory)/\(config.weights)")
         return (model, try NPY.read(path: "\(directory)/\(name).input.npy"), directory)
     }

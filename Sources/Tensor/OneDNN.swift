@@ -1,0 +1,124 @@
+// oneDNN as the engine uses it: one CPU engine, the ISA it dispatches to, and matmul
+// primitives on caller-owned buffers, each created once per shape and reused. Every call
+// runs on the calling thread alone (the engine's workers split the work, as they split
+// everything else): no OpenMP team spins beside them or beside OpenBLAS's threads.
+import CDNNL
+import Synchronization
+
+enum OneDNN {
+    /// The one CPU engine; oneDNN engines are thread-safe.
+    nonisolated(unsafe) static let engine: dnnl_engine_t = {
+        var engine: dnnl_engine_t?
+        precondition(dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success && engine != nil,
+                     "oneDNN has no CPU engine")
+        singleThreaded()
+        return engine!
+    }()
+
+    /// The newest instruction set oneDNN may use on this CPU.
+    static var isa: dnnl_cpu_isa_t { dnnl_get_effective_cpu_isa() }
+
+    /// Whether bf16 products run on bf16 instructions (AVX-512 BF16 or AMX), not emulated.
+    static var nativeBF16: Bool {
+        isa.rawValue & dnnl_cpu_isa_avx512_core_bf16.rawValue == dnnl_cpu_isa_avx512_core_bf16.rawValue
+    }
+
+    /// oneDNN's parallel regions on the calling thread run on it alone (an OpenMP setting
+    /// per thread, so every worker sets it before its first call).
+    static func singleThreaded() {
+        if omp_get_max_threads() != 1 { omp_set_num_threads(1) }
+    }
+
+    static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) throws(ModelError) {
+        if status != dnnl_success { throw .engine("oneDNN \(what()): status \(status.rawValue)") }
+    }
+
+    /// A row-major or strided descriptor of `dims` (outermost first), `strides` in elements.
+    static func descriptor(_ dims: [Int], _ type: dnnl_data_type_t, strides: [Int]? = nil) throws(ModelError) -> dnnl_memory_desc_t {
+        var desc = dnnl_memory_desc_t()
+        let dims64 = dims.map(Int64.init)
+        var strides64 = (strides ?? dims.indices.map { dims[($0 + 1)...].reduce(1, *) }).map(Int64.init)
+        try check(dnnl_memory_desc_init_by_strides(&desc, Int32(dims.count), dims64, type, &strides64),
+                  "memory descriptor \(dims)")
+        return desc
+    }
+
+    /// The layout oneDNN chooses (format_tag any) for `dims`.
+    static func anyDescriptor(_ dims: [Int], _ type: dnnl_data_type_t) throws(ModelError) -> dnnl_memory_desc_t {
+        var desc = dnnl_memory_desc_t()
+        try check(dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), dims.map(Int64.init), type, dnnl_format_tag_any),
+                  "memory descriptor \(dims)")
+        return desc
+    }
+
+    /// Copies `values` (described by `from`) into a new buffer of layout `to`: weights into
+    /// the layout a primitive prefers, once at load.
+    static func reorder<Element>(_ values: [Element], from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) throws(ModelError) -> AlignedBuffer {
+        try values.withUnsafeBytes { raw in
+            Result { () throws(ModelError) in try reorder(raw.baseAddress!, from: from, to: to) }
+        }.get()
+    }
+
+    private static func reorder(_ source: UnsafeRawPointer, from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) throws(ModelError) -> AlignedBuffer {
+        singleThreaded()
+        var from = from, to = to
+        let target = AlignedBuffer(bytes: dnnl_memory_desc_get_size(&to))
+        var pd: dnnl_primitive_desc_t?
+        try check(dnnl_reorder_primitive_desc_create(&pd, &from, engine, &to, engine, nil), "reorder")
+        defer { dnnl_primitive_desc_destroy(pd) }
+        var primitive: dnnl_primitive_t?
+        try check(dnnl_primitive_create(&primitive, pd), "reorder")
+        defer { dnnl_primitive_destroy(primitive) }
+        let stream = Stream()
+        var input: dnnl_memory_t?, output: dnnl_memory_t?
+        try check(dnnl_memory_create(&input, &from, engine, UnsafeMutableRawPointer(mutating: source)), "reorder input")
+        defer { dnnl_memory_destroy(input) }
+        try check(dnnl_memory_create(&output, &to, engine, target.pointer), "reorder output")
+        defer { dnnl_memory_destroy(output) }
+        var args = [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: input), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: output)]
+        try check(dnnl_primitive_execute(primitive, stream.stream, 2, &args), "reorder")
+        try check(dnnl_stream_wait(stream.stream), "reorder")
+        return target
+    }
+
+    /// A stream: what a primitive executes on (one per worker, never shared between threads).
+    final class Stream: @unchecked Sendable {
+        let stream: dnnl_stream_t
+        init() {
+            var stream: dnnl_stream_t?
+            let status = dnnl_stream_create(&stream, OneDNN.engine, UInt32(dnnl_stream_default_flags.rawValue))
+            precondition(status == dnnl_success && stream != nil, "oneDNN could not create a stream: status \(status.rawValue)")
+            self.stream = stream!
+        }
+        deinit { dnnl_stream_destroy(stream) }
+    }
+
+    /// What one worker of a forward runs its products with: its stream and scratchpad.
+    final class Worker: @unchecked Sendable {
+        let stream = Stream()
+        let scratchpad = Scratchpad()
+
+        static func make(_ count: Int) -> [Worker] { (0..<count).map { _ in Worker() } }
+    }
+}
+
+/// Memory aligned for the widest vector loads, owned by its object.
+final class AlignedBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+    let bytes: Int
+    init(bytes: Int) {
+        self.bytes = bytes
+        pointer = .allocate(byteCount: max(bytes, 64), alignment: 64)
+    }
+    deinit { pointer.deallocate() }
+}
+
+/// A worker's scratchpad for oneDNN's temporary buffers, grown to the largest a primitive
+/// asks for (user scratchpads let concurrent forwards run the same primitive).
+final class Scratchpad: @unchecked Sendable {
+    private(set) var buffer = AlignedBuffer(bytes: 0)
+    func pointer(bytes: Int) -> UnsafeMutableRawPointer {
+        if bytes > buffer.bytes { buffer = AlignedBuffer(bytes: bytes) }
+        return buffer.pointer
+    }
+}

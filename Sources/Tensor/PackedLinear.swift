@@ -1,0 +1,92 @@
+// A Linear layer as the backbone runs it: its weights converted once at load to the
+// precision's type (bf16, or int8 with one symmetric scale per output channel) and reordered
+// into oneDNN's layout, its bias and what follows it fused into the product.
+
+final class PackedLinear: Sendable {
+    let outFeatures: Int
+    let inFeatures: Int
+    /// fp32, bf16 or int8: the operands' type (never auto).
+    let precision: Precision
+    let output: Matmul.DataType
+    let fusion: Matmul.Fusion
+    private let weights: AlignedBuffer
+    private let bias: [Float]
+    /// int8: each output channel's max |w| / 127; empty otherwise.
+    private let weightScales: [Float]
+
+    /// The source's operand type at a precision.
+    static func operand(_ precision: Precision) -> Matmul.DataType {
+        switch precision {
+        case .int8: .s8
+        case .bf16: .bf16
+        case .fp32, .auto: .f32
+        }
+    }
+
+    init(_ linear: DINOv2.Linear, precision: Precision, output: Matmul.DataType,
+         fusion: Matmul.Fusion) throws(ModelError) {
+        (outFeatures, inFeatures) = (linear.outFeatures, linear.inFeatures)
+        self.precision = precision
+        self.output = output
+        self.fusion = fusion
+        bias = linear.bias
+        let (n, k) = (linear.outFeatures, linear.inFeatures)
+        // PyTorch's [out, in] is B [k×n] read with strides (1, k).
+        let type = Self.operand(precision)
+        let plain = try OneDNN.descriptor([k, n], type.dnnl, strides: [1, k])
+        var scales: [Float] = []
+        let packed = Matmul(m: Matmul.layoutRows, n: n, k: k, source: type, sourceStride: k,
+                            weightsType: type, weights: .packed, destination: output, destinationStride: n,
+                            bias: true, fusion: fusion, scale: precision == .int8 ? .perColumn : .none)
+        let layout = try packed.packedLayout()
+        switch precision {
+        case .fp32, .auto:
+            weights = try OneDNN.reorder(linear.weight, from: plain, to: layout)
+        case .bf16:
+            var converted = [UInt16](repeating: 0, count: n * k)
+            linear.weight.withUnsafeBufferPointer { Quantize.bfloat16($0.baseAddress!, count: n * k, into: &converted) }
+            weights = try OneDNN.reorder(converted, from: plain, to: layout)
+        case .int8:
+            var quantized = [Int8](repeating: 0, count: n * k)
+            linear.weight.withUnsafeBufferPointer { w in
+                quantized.withUnsafeMutableBufferPointer { q in
+                    for row in 0..<n {
+                        let source = w.baseAddress! + row * k
+                        let scale = Quantize.scale(maximum: Quantize.maximumMagnitude(source, count: k))
+                        Quantize.int8(source, count: k, scale: scale, into: q.baseAddress! + row * k)
+                        scales.append(scale)
+                    }
+                }
+            }
+            weights = try OneDNN.reorder(quantized, from: plain, to: layout)
+        }
+        weightScales = scales
+    }
+
+    /// The product of `rows` rows of x (row stride `inFeatures`, the precision's operand type)
+    /// into y (row stride `outFeatures`, `output`), made once for every later call.
+    func primitive(rows: Int) throws(ModelError) -> MatmulPrimitive {
+        let type = Self.operand(precision)
+        return try Matmul(m: rows, n: outFeatures, k: inFeatures, source: type, sourceStride: inFeatures,
+                          weightsType: type, weights: .packed, destination: output, destinationStride: outFeatures,
+                          bias: true, fusion: fusion, scale: precision == .int8 ? .perColumn : .none).primitive()
+    }
+
+    /// y (+)= x · Wᵀ + b, then the fusion, on `product`'s rows (one of this layer's
+    /// `primitive(rows:)`); x and y point at the first row; int8: x quantized with `activationScale`.
+    func apply(_ product: MatmulPrimitive, _ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer,
+               activationScale: Float = 1, on worker: OneDNN.Worker) {
+        bias.withUnsafeBufferPointer { bias in
+            if precision == .int8 {
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: outFeatures) { scales in
+                    for j in 0..<outFeatures { scales[j] = activationScale * weightScales[j] }
+                    product.run(source: x, weights: weights.pointer, bias: bias.baseAddress!, destination: y,
+                                scales: scales.baseAddress!, stream: worker.stream, scratchpad: worker.scratchpad)
+                }
+            } else {
+                product.run(source: x, weights: weights.pointer, bias: bias.baseAddress!, destination: y,
+                            stream: worker.stream, scratchpad: worker.scratchpad)
+            }
+        }
+    }
+}
