@@ -47,7 +47,7 @@ import Glibc
         #expect(missing.status == 400 && missing.text.contains("KeyPointLabels"), "\(missing.text)")
         var noInstances = good
         noInstances["schema"] = #"<View><Image name="image" value="$image"/><KeyPointLabels name="k" toName="image"><Label value="a"/></KeyPointLabels></View>"#
-        #expect(try Self.post(service, "/label-studio/setup", noInstances).text.contains("RectangleLabels or PolygonLabels"))
+        #expect(try Self.post(service, "/label-studio/setup", noInstances).text.contains("RectangleLabels, PolygonLabels or BrushLabels"))
 
         // The unauthenticated /setup cannot point the backend at another host.
         var elsewhere = good
