@@ -1,7 +1,8 @@
 // The Label Studio ML backend (/label-studio/...): its protocol on a live server (health
 // without the model, setup refusing configs it cannot serve and hosts nobody configured,
-// webhooks answered at once), and the whole flow against a real Label Studio
-// (Tests/ServiceTests/label_studio_check.py), which leaves a screenshot in test-artifacts/.
+// webhooks answered at once), and the whole flow against a real Label Studio, for a
+// RectangleLabels and a BrushLabels project (Tests/ServiceTests/label_studio_check.py), which
+// leaves a screenshot in test-artifacts/.
 import Foundation
 import TestSupport
 import Testing
