@@ -1,6 +1,6 @@
 // What the Label Studio backend reads from a project's label config: the Image tag, the
 // KeyPointLabels tag (its label values are the keypoint names) and the tag whose regions are
-// the instances (RectangleLabels or PolygonLabels); a config it cannot serve is refused with
+// the instances (RectangleLabels, PolygonLabels or BrushLabels); a config it cannot serve is refused with
 // the tag that is missing.
 import Foundation
 #if canImport(FoundationXML)
@@ -11,6 +11,7 @@ struct LabelConfig: Sendable, Equatable {
     enum InstanceKind: String, Sendable {
         case rectangle = "rectanglelabels"
         case polygon = "polygonlabels"
+        case brush = "brushlabels"
     }
 
     /// The Image tag's name and the task data key of its `value` (`$image` → `image`).
@@ -54,10 +55,10 @@ struct LabelConfig: Sendable, Equatable {
         }
         let instances: (Reader.Tag, InstanceKind)? = labelled("RectangleLabels").map { ($0, .rectangle) }
             ?? labelled("PolygonLabels").map { ($0, .polygon) }
+            ?? labelled("BrushLabels").map { ($0, .brush) }
         guard let (instanceTag, kind) = instances, let instanceName = instanceTag.attributes["name"],
               let category = instanceTag.labels.first else {
-            let brush = labelled("BrushLabels") != nil ? " (BrushLabels is not served: its masks are Label Studio's own RLE)" : ""
-            throw .missing("RectangleLabels or PolygonLabels tag with a Label (the category) on the Image \(imageName) for the instances\(brush)")
+            throw .missing("RectangleLabels, PolygonLabels or BrushLabels tag with a Label (the category) on the Image \(imageName) for the instances")
         }
         self.imageName = imageName
         imageKey = String(value.dropFirst())

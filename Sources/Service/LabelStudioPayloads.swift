@@ -55,6 +55,8 @@ struct ResultItem: Decodable, Sendable {
     struct Value: Decodable, Sendable {
         let x: Double?, y: Double?, width: Double?, height: Double?
         let points: [[Double]]?
+        /// A brush region's mask, Label Studio's RLE of an RGBA image.
+        let rle: [Int]?
         let keypointlabels: [String]?
     }
 

@@ -1,7 +1,7 @@
 // Between Label Studio's results (coordinates in percent of the image) and the matcher:
 // an annotation's regions and keypoints (children by `parentID`) become a reference image's
-// instances; proposals become one region per instance (a rectangle, or the convex polygon
-// of its mask) with its keypoints as `keypointlabels` children.
+// instances; proposals become one region per instance (a rectangle, the convex polygon of
+// its mask, or the mask as a brush) with its keypoints as `keypointlabels` children.
 import Foundation
 import Imaging
 import Matching
@@ -53,10 +53,11 @@ enum LabelStudioResults {
     enum Value: Encodable {
         case rectangle(x: Double, y: Double, width: Double, height: Double, label: String)
         case polygon(points: [[Double]], label: String)
+        case brush(rle: [UInt8], label: String)
         case keypoint(x: Double, y: Double, label: String)
 
         enum Keys: String, CodingKey {
-            case x, y, width, height, rotation, points, closed, rectanglelabels, polygonlabels, keypointlabels
+            case x, y, width, height, rotation, points, closed, format, rle, rectanglelabels, polygonlabels, brushlabels, keypointlabels
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -73,6 +74,10 @@ enum LabelStudioResults {
                 try object.encode(points, forKey: .points)
                 try object.encode(true, forKey: .closed)
                 try object.encode([label], forKey: .polygonlabels)
+            case let .brush(rle, label):
+                try object.encode("rle", forKey: .format)
+                try object.encode(rle, forKey: .rle)
+                try object.encode([label], forKey: .brushlabels)
             case let .keypoint(x, y, label):
                 try object.encode(x, forKey: .x)
                 try object.encode(y, forKey: .y)
@@ -104,6 +109,8 @@ enum LabelStudioResults {
             case .polygon:
                 value = .polygon(points: ConvexHull.of(proposal.instance.mask).map { [percent($0.x, of: width), percent($0.y, of: height)] },
                                  label: config.category)
+            case .brush:
+                value = .brush(rle: proposal.instance.mask.labelStudioBrush(), label: config.category)
             }
             regions.append(Region(id: id, fromName: config.instanceName, toName: config.imageName, type: config.instanceKind.rawValue,
                                   originalWidth: width, originalHeight: height, value: value, score: score, parentID: nil))
@@ -117,25 +124,28 @@ enum LabelStudioResults {
         return Prediction(result: regions, score: proposals.map { Rounding.tenThousandths($0.instance.score) }.max() ?? 0, modelVersion: version)
     }
 
-    /// An annotation's instances in pixels: each instance region (rectangle or polygon of the
-    /// config's instance tag) with the keypoints whose `parentID` names it, or that lie in its
+    /// An annotation's instances in pixels: each instance region (rectangle, polygon or brush
+    /// of the config's instance tag; a brush that is not the image's size is passed over) with the keypoints whose `parentID` names it, or that lie in its
     /// box when they name none. Keypoints with no region at all make one instance. Ids are
     /// `idBase` + 1, 2, …; nil when nothing is labelled.
     static func annotations(_ result: [ResultItem], config: LabelConfig, width: Int, height: Int, idBase: Int) -> SourceAnnotations? {
-        struct Region { let id: String?; var box: [Double]; var polygon: [Double]?; var keypoints: [[Double]] }
+        struct Region { let id: String?; var box: [Double]; var segmentation: Segmentation?; var keypoints: [[Double]] }
         let (w, h) = (Double(width), Double(height))
         let unlabelled = [[Double]](repeating: [0, 0, 0], count: config.keypointNames.count)
         var regions: [Region] = []
         for item in result where item.fromName == config.instanceName {
             guard let value = item.value else { continue }
-            if let points = value.points {
+            if let rle = value.rle {
+                guard let mask = try? RLE(labelStudioBrush: rle, height: height, width: width) else { continue }
+                regions.append(Region(id: item.id, box: mask.bbox.array, segmentation: .compressed(mask), keypoints: unlabelled))
+            } else if let points = value.points {
                 let pixels = points.filter { $0.count == 2 }.map { ($0[0] / 100 * w, $0[1] / 100 * h) }
                 guard let x0 = pixels.map(\.0).min(), let x1 = pixels.map(\.0).max(), let y0 = pixels.map(\.1).min(),
                       let y1 = pixels.map(\.1).max() else { continue }
-                regions.append(Region(id: item.id, box: [x0, y0, x1 - x0, y1 - y0], polygon: pixels.flatMap { [$0.0, $0.1] },
+                regions.append(Region(id: item.id, box: [x0, y0, x1 - x0, y1 - y0], segmentation: .polygons([pixels.flatMap { [$0.0, $0.1] }]),
                                       keypoints: unlabelled))
             } else if let x = value.x, let y = value.y, let bw = value.width, let bh = value.height {
-                regions.append(Region(id: item.id, box: [x / 100 * w, y / 100 * h, bw / 100 * w, bh / 100 * h], polygon: nil,
+                regions.append(Region(id: item.id, box: [x / 100 * w, y / 100 * h, bw / 100 * w, bh / 100 * h], segmentation: nil,
                                       keypoints: unlabelled))
             }
         }
@@ -154,7 +164,7 @@ enum LabelStudioResults {
         }
         var instances = regions.enumerated().map { index, region in
             SourceAnnotations.Instance(id: idBase + index + 1, keypoints: region.keypoints,
-                                       segmentation: region.polygon.map { .polygons([$0]) }, bbox: region.box)
+                                       segmentation: region.segmentation, bbox: region.box)
         }
         if loose.contains(where: { $0[2] > 0 }) { instances.append(SourceAnnotations.Instance(id: idBase + instances.count + 1, keypoints: loose)) }
         guard instances.contains(where: { $0.keypoints.contains { $0[2] > 0 } }) else { return nil }

@@ -1,7 +1,7 @@
 // Label Studio's shapes without a server: label configs read or refused with the missing
 // tag, an annotation's regions and keypoints (parentID, else the box that holds them) as
-// reference instances in pixels, proposals as percent regions with their keypoints as
-// children, and the convex polygon of a mask.
+// reference instances in pixels, brush regions both ways, proposals as percent regions with
+// their keypoints as children, and the convex polygon of a mask.
 import Foundation
 import Imaging
 @testable import Matching
@@ -25,10 +25,60 @@ import Testing
         } catch {
             #expect(error.description.contains("Image tag"))
         }
-        let brush = #"<View><Image name="i" value="$i"/><BrushLabels name="b" toName="i"><Label value="x"/></BrushLabels><KeyPointLabels name="k" toName="i"><Label value="a"/></KeyPointLabels></View>"#
-        #expect(throws: LabelConfig.Problem.missing("RectangleLabels or PolygonLabels tag with a Label (the category) on the Image i for the instances (BrushLabels is not served: its masks are Label Studio's own RLE)")) {
-            try LabelConfig(xml: brush)
+        let brush = try LabelConfig(xml: Self.brushConfig)
+        #expect(brush.instanceKind == .brush && brush.instanceName == "b" && brush.category == "x")
+        let none = #"<View><Image name="i" value="$i"/><KeyPointLabels name="k" toName="i"><Label value="a"/></KeyPointLabels></View>"#
+        #expect(throws: LabelConfig.Problem.missing("RectangleLabels, PolygonLabels or BrushLabels tag with a Label (the category) on the Image i for the instances")) {
+            try LabelConfig(xml: none)
         }
+    }
+
+    static let brushConfig = #"<View><Image name="i" value="$i"/><BrushLabels name="b" toName="i"><Label value="x"/></BrushLabels><KeyPointLabels name="k" toName="i"><Label value="a"/><Label value="b"/></KeyPointLabels></View>"#
+
+    /// A row-major mask of `width` x `height` with the pixels of `rows` x `columns` set.
+    static func block(width: Int, height: Int, rows: Range<Int>, columns: Range<Int>) throws -> RLE {
+        var pixels = [UInt8](repeating: 0, count: width * height)
+        for y in rows { for x in columns { pixels[y * width + x] = 1 } }
+        return try RLE(rowMajor: pixels, height: height, width: width)
+    }
+
+    @Test func brushRegionsAreTheInstancesMasksBothWays() throws {
+        let config = try LabelConfig(xml: Self.brushConfig)
+        let (width, height) = (21, 13)
+        let mask = try Self.block(width: width, height: height, rows: 3..<9, columns: 2..<7)
+        let other = try Self.block(width: width, height: height, rows: 1..<4, columns: 12..<20)
+        func item(_ object: [String: Any]) throws -> ResultItem {
+            try JSONDecoder().decode(ResultItem.self, from: JSONSerialization.data(withJSONObject: object))
+        }
+        func brush(_ id: String, _ mask: RLE) -> [String: Any] {
+            ["id": id, "from_name": "b", "type": "brushlabels",
+             "value": ["format": "rle", "rle": mask.labelStudioBrush().map(Int.init), "brushlabels": ["x"]]]
+        }
+        let result = [
+            try item(brush("m", mask)), try item(brush("o", other)),
+            // Not this image's size: passed over.
+            try item(["id": "bad", "from_name": "b", "value": ["format": "rle", "rle": [0, 0, 0, 4, 57, 27, 252, 127, 224]]]),
+            try item(["id": "k1", "from_name": "k", "parentID": "m", "value": ["x": 50, "y": 50, "keypointlabels": ["a"]]]),
+            try item(["id": "k2", "from_name": "k", "value": ["x": 80, "y": 15, "keypointlabels": ["b"]]]),
+        ]
+        let annotations = try #require(LabelStudioResults.annotations(result, config: config, width: width, height: height, idBase: 0))
+        #expect(annotations.instances.count == 2)
+        #expect(annotations.instances[0].bbox == [2, 3, 5, 6] && annotations.instances[1].bbox == [12, 1, 8, 3])
+        #expect(annotations.instances[0].keypoints[0][2] == 2 && annotations.instances[1].keypoints[1][2] == 2)
+        let instances = try annotations.sourceInstances(width: width, height: height)
+        #expect(instances[0].mask == mask && instances[1].mask == other, "the brush is the instance's mask")
+
+        let proposal = InstanceProposal(instance: PredictedInstance(id: 5, score: 0.7, mask: mask),
+                                        keypoints: [KeypointProposal(keypoint: 0, name: "a", x: 4, y: 5, score: 0.6)])
+        let prediction = LabelStudioResults.prediction([proposal], config: config, width: width, height: height, version: "v")
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(prediction)) as! [String: Any]
+        let regions = json["result"] as! [[String: Any]]
+        #expect(regions.count == 2 && regions[0]["type"] as? String == "brushlabels" && regions[0]["from_name"] as? String == "b")
+        let value = try #require(regions[0]["value"] as? [String: Any])
+        #expect(value["format"] as? String == "rle" && value["brushlabels"] as? [String] == ["x"])
+        let rle = try #require(value["rle"] as? [Int])
+        #expect(try RLE(labelStudioBrush: rle, height: height, width: width) == mask)
+        #expect(regions[1]["parentID"] as? String == "dpcl-5" && regions[1]["type"] as? String == "keypointlabels")
     }
 
     @Test func anAnnotationBecomesInstancesInPixels() throws {

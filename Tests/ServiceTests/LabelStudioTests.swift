@@ -1,7 +1,8 @@
 // The Label Studio ML backend (/label-studio/...): its protocol on a live server (health
 // without the model, setup refusing configs it cannot serve and hosts nobody configured,
-// webhooks answered at once), and the whole flow against a real Label Studio
-// (Tests/ServiceTests/label_studio_check.py), which leaves a screenshot in test-artifacts/.
+// webhooks answered at once), and the whole flow against a real Label Studio, for a
+// RectangleLabels and a BrushLabels project (Tests/ServiceTests/label_studio_check.py), which
+// leaves a screenshot in test-artifacts/.
 import Foundation
 import TestSupport
 import Testing
@@ -47,7 +48,7 @@ import Glibc
         #expect(missing.status == 400 && missing.text.contains("KeyPointLabels"), "\(missing.text)")
         var noInstances = good
         noInstances["schema"] = #"<View><Image name="image" value="$image"/><KeyPointLabels name="k" toName="image"><Label value="a"/></KeyPointLabels></View>"#
-        #expect(try Self.post(service, "/label-studio/setup", noInstances).text.contains("RectangleLabels or PolygonLabels"))
+        #expect(try Self.post(service, "/label-studio/setup", noInstances).text.contains("RectangleLabels, PolygonLabels or BrushLabels"))
 
         // The unauthenticated /setup cannot point the backend at another host.
         var elsewhere = good

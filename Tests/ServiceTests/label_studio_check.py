@@ -7,7 +7,9 @@ labels one task through the API (the webhook brings it to the service), asks Lab
 for predictions on the other tasks and checks what it stored against POST /v1/propose on the
 same images (keypoints in percent, grouped by parentID). A logged-in headless Chromium takes
 a screenshot of a predicted task in Label Studio's own page; deleting the annotation then
-empties the reference set. Prints one line
+empties the reference set. A second project with BrushLabels does the same with the truth's
+masks painted as brushes, and checks that each predicted brush (decoded by Label Studio's
+converter) is the proposal's mask. Prints one line
 per step; exit 1 with the reason on the first failure."""
 import argparse
 import base64
@@ -20,6 +22,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+
+import numpy as np
+from pycocotools import mask as coco_mask
 
 USER, PASSWORD, TOKEN = "annotator@example.com", "dpcl-pass-12345", "d" * 40
 
@@ -82,24 +87,54 @@ class LabelStudio:
         return request(method, self.base + path, body, dict(headers or {}, Authorization=f"Token {TOKEN}"))
 
 
-def label_config(keypoints):
+def label_config(keypoints, instances="RectangleLabels"):
     labels = "".join(f'<Label value="{name}"/>' for name in keypoints)
     return ('<View><Image name="image" value="$image"/>'
-            '<RectangleLabels name="person" toName="image"><Label value="person"/></RectangleLabels>'
+            f'<{instances} name="person" toName="image"><Label value="person"/></{instances}>'
             f'<KeyPointLabels name="keypoints" toName="image">{labels}</KeyPointLabels></View>')
 
 
-def annotation_result(instances, keypoints, width, height):
-    """The split's truth of one image as Label Studio regions: a rectangle per instance and its
-    labelled keypoints as children."""
+# Label Studio's converter, in its own venv: row-major 0/1 masks to brush RLEs and back.
+BRUSH = """import json, sys
+import numpy as np
+from label_studio_sdk.converter.brush import decode_rle, encode_rle
+job = json.load(sys.stdin)
+if job["op"] == "encode":
+    out = [[int(b) for b in encode_rle(np.repeat(np.array(m, dtype=np.uint8) * 255, 4))] for m in job["masks"]]
+else:
+    out = [(np.reshape(decode_rle(r), [job["height"], job["width"], 4])[:, :, 3] > 0).astype(int).ravel().tolist()
+           for r in job["rles"]]
+json.dump(out, sys.stdout)"""
+
+
+def brush(venv, job):
+    done = subprocess.run([os.path.join(venv, "bin", "python"), "-c", BRUSH], input=json.dumps(job).encode(), capture_output=True)
+    if done.returncode != 0:
+        fail(f"the converter's brush codec: {done.stderr.decode()[-500:]}")
+    return json.loads(done.stdout)
+
+
+def coco_pixels(segmentation):
+    """A COCO RLE as a row-major 0/1 array."""
+    rle = dict(segmentation, counts=segmentation["counts"].encode()) if isinstance(segmentation["counts"], str) else segmentation
+    return coco_mask.decode(rle).astype(int)
+
+
+def annotation_result(instances, keypoints, width, height, brushes=None):
+    """The split's truth of one image as Label Studio regions: a rectangle (or the given brush
+    RLE) per instance and its labelled keypoints as children."""
     result = []
     for n, instance in enumerate(instances):
         x, y, w, h = instance["bbox"]
         region = f"r{n}"
-        result.append({"id": region, "from_name": "person", "to_name": "image", "type": "rectanglelabels",
-                       "original_width": width, "original_height": height, "image_rotation": 0,
-                       "value": {"x": x / width * 100, "y": y / height * 100, "width": w / width * 100,
-                                 "height": h / height * 100, "rotation": 0, "rectanglelabels": ["person"]}})
+        common = {"id": region, "from_name": "person", "to_name": "image", "original_width": width,
+                  "original_height": height, "image_rotation": 0}
+        if brushes:
+            result.append(dict(common, type="brushlabels", value={"format": "rle", "rle": brushes[n], "brushlabels": ["person"]}))
+        else:
+            result.append(dict(common, type="rectanglelabels",
+                               value={"x": x / width * 100, "y": y / height * 100, "width": w / width * 100,
+                                      "height": h / height * 100, "rotation": 0, "rectanglelabels": ["person"]}))
         for k, (px, py, v) in enumerate(instance["keypoints"]):
             if v > 0:
                 result.append({"id": f"{region}k{k}", "from_name": "keypoints", "to_name": "image", "type": "keypointlabels",
@@ -144,6 +179,129 @@ def screenshot(base, project, task, path):
         driver.quit()
 
 
+def check_project(studio, args, split, keypoints, images, instances):
+    """One project whose instances are the given tag, from its creation to its annotation's deletion."""
+    status, project = studio.api("POST", "/api/projects", {"title": f"dpcl proposals ({instances})",
+                                                          "label_config": label_config(keypoints, instances)})
+    if status != 201:
+        fail(f"project not created: {status} {project}")
+    pid = project["id"]
+    boundary = "dpclboundary"
+    parts = []
+    for n, name in enumerate(sorted(images)):
+        content = open(os.path.join(args.split, images[name]["file"]), "rb").read()
+        parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"file{n}\"; filename=\"{name}\"\r\n"
+                     f"Content-Type: image/jpeg\r\n\r\n".encode() + content + b"\r\n")
+    status, imported = studio.api("POST", f"/api/projects/{pid}/import", b"".join(parts) + f"--{boundary}--\r\n".encode(),
+                                  {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    if status != 201:
+        fail(f"import refused: {status} {imported}")
+    status, listed = studio.api("GET", f"/api/tasks?project={pid}&page_size=100")
+    tasks = listed["tasks"] if isinstance(listed, dict) else listed
+    by_name = {}
+    for task in tasks:
+        name = next((n for n in images if task["data"]["image"].endswith("-" + n)), None)
+        if name is None:
+            fail(f"task {task['id']} names no dev image: {task['data']}")
+        by_name[name] = task
+    print(f"project {pid}: {len(by_name)} tasks", flush=True)
+
+    status, connected = studio.api("POST", "/api/ml", {"url": args.service + "/label-studio", "project": pid,
+                                                       "is_interactive": False, "title": "dpcl"})
+    if status != 201:
+        fail(f"the ML backend was not connected: {status} {connected}")
+
+    # Nothing labelled yet: an empty prediction, not an error.
+    status, answer = request("POST", args.service + "/label-studio/predict",
+                             {"tasks": [tasks[0]], "project": f"{pid}.0", "label_config": project["label_config"]})
+    if status != 200 or answer["results"][0]["result"] != []:
+        fail(f"an unlabelled project's prediction: {status} {answer}")
+
+    labelled = max(images, key=lambda n: sum(1 for i in split["instances"] if i["image"] == images[n]["id"]))
+    image = images[labelled]
+    truth = [i for i in split["instances"] if i["image"] == image["id"]]
+    painted = instances == "BrushLabels"
+    brushes = brush(args.venv, {"op": "encode", "masks": [coco_pixels(i["segmentation"]).ravel().tolist() for i in truth]}) \
+        if painted else None
+    status, created = studio.api("POST", f"/api/tasks/{by_name[labelled]['id']}/annotations",
+                                 {"result": annotation_result(truth, keypoints, image["width"], image["height"], brushes)})
+    if status != 201:
+        fail(f"annotation refused: {status} {created}")
+    set_name = f"label-studio-{pid}"
+    deadline = time.time() + 60
+    while request("GET", f"{args.service}/v1/references/{set_name}")[0] != 200:
+        if time.time() > deadline:
+            fail("the webhook's annotation never reached the service's reference set")
+        time.sleep(0.5)
+    print(f"labelled {labelled} ({len(truth)} instances); the webhook made set {set_name}", flush=True)
+
+    status, _ = studio.api("POST", f"/api/dm/actions?id=retrieve_tasks_predictions&project={pid}",
+                           {"selectedItems": {"all": True, "excluded": []}})
+    if status != 200:
+        fail(f"retrieve_tasks_predictions answered {status}")
+    compared = 0
+    shown = None
+    for name, task in sorted(by_name.items()):
+        if name == labelled:
+            continue
+        status, predictions = studio.api("GET", f"/api/predictions?task={task['id']}")
+        if status != 200 or not predictions:
+            fail(f"no prediction stored for task {task['id']}: {status} {predictions}")
+        stored = predictions[-1]
+        target = os.path.join(args.split, images[name]["file"])
+        status, proposal = request("POST", args.service + "/v1/propose",
+                                   {"target": base64.b64encode(open(target, "rb").read()).decode(), "set": set_name})
+        if status != 200:
+            fail(f"POST /v1/propose answered {status}: {proposal}")
+        width, height = proposal["target"]["width"], proposal["target"]["height"]
+        expected = {f"dpcl-{i['id']}": {p["name"]: (p["x"] / width * 100, p["y"] / height * 100) for p in i["keypoints"]}
+                    for i in proposal["instances"] if i["keypoints"]}
+        found = grouped(stored["result"])
+        if set(found) != set(expected):
+            fail(f"task {task['id']}: regions {sorted(found)} against the proposal's {sorted(expected)}")
+        for parent, points in expected.items():
+            if set(points) != set(found[parent]):
+                fail(f"task {task['id']} {parent}: keypoints {sorted(found[parent])} against {sorted(points)}")
+            for key, (x, y) in points.items():
+                fx, fy = found[parent][key]
+                # The proposal's pixels are rounded to 0.01 px.
+                if abs(fx - x) > 0.01 or abs(fy - y) > 0.01:
+                    fail(f"task {task['id']} {parent} {key}: ({fx}, {fy})% against ({x}, {y})%")
+        if painted:
+            regions = [r for r in stored["result"] if r["type"] == "brushlabels"]
+            if sorted(r["id"] for r in regions) != sorted(expected) or any(r["value"].get("format") != "rle" for r in regions):
+                fail(f"task {task['id']}: brush regions {[(r['id'], r['value'].get('format')) for r in regions]}")
+            masks = {f"dpcl-{i['id']}": coco_pixels(i["segmentation"]) for i in proposal["instances"] if i["keypoints"]}
+            decoded = brush(args.venv, {"op": "decode", "height": height, "width": width, "rles": [r["value"]["rle"] for r in regions]})
+            for region, pixels in zip(regions, decoded):
+                if not np.array_equal(np.reshape(pixels, (height, width)), masks[region["id"]]):
+                    fail(f"task {task['id']} {region['id']}: the brush, decoded by Label Studio's converter, is not the proposal's mask")
+        if stored.get("model_version", "").startswith("dpcl-") is False:
+            fail(f"model_version {stored.get('model_version')}")
+        compared += 1
+        shown = shown or task["id"]
+        print(f"task {task['id']} ({name}): {len(found)} instances{' (brushes)' if painted else ''}, "
+              f"{sum(len(p) for p in found.values())} keypoints, score {stored.get('score')}: equal to POST /v1/propose", flush=True)
+    if compared == 0:
+        fail("no task was compared")
+    if not painted:
+        os.makedirs(args.artifacts, exist_ok=True)
+        path = os.path.join(args.artifacts, "label-studio-predictions.png")
+        screenshot(studio.base, pid, shown, path)
+        print(f"screenshot {path}", flush=True)
+
+    # Deleting the only annotation empties the project's reference set.
+    status, _ = studio.api("DELETE", f"/api/annotations/{created['id']}")
+    if status != 204:
+        fail(f"deleting the annotation answered {status}")
+    deadline = time.time() + 30
+    while request("GET", f"{args.service}/v1/references/{set_name}")[0] != 404:
+        if time.time() > deadline:
+            fail("the deleted annotation stayed in the service's reference set")
+        time.sleep(0.5)
+    print("deleted the annotation; the webhook removed the set", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--venv", required=True)
@@ -173,111 +331,8 @@ def main():
         studio.start(log)
     print(f"label studio up in {time.time() - started:.1f} s", flush=True)
     try:
-        status, project = studio.api("POST", "/api/projects", {"title": "dpcl proposals", "label_config": label_config(keypoints)})
-        if status != 201:
-            fail(f"project not created: {status} {project}")
-        pid = project["id"]
-        boundary = "dpclboundary"
-        parts = []
-        for n, name in enumerate(sorted(images)):
-            content = open(os.path.join(args.split, images[name]["file"]), "rb").read()
-            parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"file{n}\"; filename=\"{name}\"\r\n"
-                         f"Content-Type: image/jpeg\r\n\r\n".encode() + content + b"\r\n")
-        status, imported = studio.api("POST", f"/api/projects/{pid}/import", b"".join(parts) + f"--{boundary}--\r\n".encode(),
-                                      {"Content-Type": f"multipart/form-data; boundary={boundary}"})
-        if status != 201:
-            fail(f"import refused: {status} {imported}")
-        status, listed = studio.api("GET", f"/api/tasks?project={pid}&page_size=100")
-        tasks = listed["tasks"] if isinstance(listed, dict) else listed
-        by_name = {}
-        for task in tasks:
-            name = next((n for n in images if task["data"]["image"].endswith("-" + n)), None)
-            if name is None:
-                fail(f"task {task['id']} names no dev image: {task['data']}")
-            by_name[name] = task
-        print(f"project {pid}: {len(by_name)} tasks", flush=True)
-
-        status, connected = studio.api("POST", "/api/ml", {"url": args.service + "/label-studio", "project": pid,
-                                                           "is_interactive": False, "title": "dpcl"})
-        if status != 201:
-            fail(f"the ML backend was not connected: {status} {connected}")
-
-        # Nothing labelled yet: an empty prediction, not an error.
-        status, answer = request("POST", args.service + "/label-studio/predict",
-                                 {"tasks": [tasks[0]], "project": f"{pid}.0", "label_config": project["label_config"]})
-        if status != 200 or answer["results"][0]["result"] != []:
-            fail(f"an unlabelled project's prediction: {status} {answer}")
-
-        labelled = max(images, key=lambda n: sum(1 for i in split["instances"] if i["image"] == images[n]["id"]))
-        image = images[labelled]
-        truth = [i for i in split["instances"] if i["image"] == image["id"]]
-        status, created = studio.api("POST", f"/api/tasks/{by_name[labelled]['id']}/annotations",
-                                     {"result": annotation_result(truth, keypoints, image["width"], image["height"])})
-        if status != 201:
-            fail(f"annotation refused: {status} {created}")
-        set_name = f"label-studio-{pid}"
-        deadline = time.time() + 60
-        while request("GET", f"{args.service}/v1/references/{set_name}")[0] != 200:
-            if time.time() > deadline:
-                fail("the webhook's annotation never reached the service's reference set")
-            time.sleep(0.5)
-        print(f"labelled {labelled} ({len(truth)} instances); the webhook made set {set_name}", flush=True)
-
-        status, _ = studio.api("POST", f"/api/dm/actions?id=retrieve_tasks_predictions&project={pid}",
-                               {"selectedItems": {"all": True, "excluded": []}})
-        if status != 200:
-            fail(f"retrieve_tasks_predictions answered {status}")
-        compared = 0
-        shown = None
-        for name, task in sorted(by_name.items()):
-            if name == labelled:
-                continue
-            status, predictions = studio.api("GET", f"/api/predictions?task={task['id']}")
-            if status != 200 or not predictions:
-                fail(f"no prediction stored for task {task['id']}: {status} {predictions}")
-            stored = predictions[-1]
-            target = os.path.join(args.split, images[name]["file"])
-            status, proposal = request("POST", args.service + "/v1/propose",
-                                       {"target": base64.b64encode(open(target, "rb").read()).decode(), "set": set_name})
-            if status != 200:
-                fail(f"POST /v1/propose answered {status}: {proposal}")
-            width, height = proposal["target"]["width"], proposal["target"]["height"]
-            expected = {f"dpcl-{i['id']}": {p["name"]: (p["x"] / width * 100, p["y"] / height * 100) for p in i["keypoints"]}
-                        for i in proposal["instances"] if i["keypoints"]}
-            found = grouped(stored["result"])
-            if set(found) != set(expected):
-                fail(f"task {task['id']}: regions {sorted(found)} against the proposal's {sorted(expected)}")
-            for parent, points in expected.items():
-                if set(points) != set(found[parent]):
-                    fail(f"task {task['id']} {parent}: keypoints {sorted(found[parent])} against {sorted(points)}")
-                for key, (x, y) in points.items():
-                    fx, fy = found[parent][key]
-                    # The proposal's pixels are rounded to 0.01 px.
-                    if abs(fx - x) > 0.01 or abs(fy - y) > 0.01:
-                        fail(f"task {task['id']} {parent} {key}: ({fx}, {fy})% against ({x}, {y})%")
-            if stored.get("model_version", "").startswith("dpcl-") is False:
-                fail(f"model_version {stored.get('model_version')}")
-            compared += 1
-            shown = shown or task["id"]
-            print(f"task {task['id']} ({name}): {len(found)} instances, "
-                  f"{sum(len(p) for p in found.values())} keypoints, score {stored.get('score')}: equal to POST /v1/propose", flush=True)
-        if compared == 0:
-            fail("no task was compared")
-        os.makedirs(args.artifacts, exist_ok=True)
-        path = os.path.join(args.artifacts, "label-studio-predictions.png")
-        screenshot(studio.base, pid, shown, path)
-        print(f"screenshot {path}", flush=True)
-
-        # Deleting the only annotation empties the project's reference set.
-        status, _ = studio.api("DELETE", f"/api/annotations/{created['id']}")
-        if status != 204:
-            fail(f"deleting the annotation answered {status}")
-        deadline = time.time() + 30
-        while request("GET", f"{args.service}/v1/references/{set_name}")[0] != 404:
-            if time.time() > deadline:
-                fail("the deleted annotation stayed in the service's reference set")
-            time.sleep(0.5)
-        print("deleted the annotation; the webhook removed the set", flush=True)
+        for instances in ["RectangleLabels", "BrushLabels"]:
+            check_project(studio, args, split, keypoints, images, instances)
     finally:
         studio.stop()
     print("OK", flush=True)

@@ -21,6 +21,8 @@ public enum MaskError: Error, Sendable, Equatable, CustomStringConvertible {
     case bufferSizeMismatch(count: Int, expected: Int)
     /// Decoding the mask would allocate more pixels than allowed.
     case tooManyPixels(pixels: Int, limit: Int)
+    /// A Label Studio brush RLE that is not the RGBA image of the mask's size.
+    case malformedBrush(reason: String)
 
     public var description: String {
         switch self {
@@ -42,6 +44,8 @@ public enum MaskError: Error, Sendable, Equatable, CustomStringConvertible {
             return "mask buffer holds \(count) pixels, its size says \(expected)"
         case let .tooManyPixels(pixels, limit):
             return "mask of \(pixels) pixels is over the limit of \(limit)"
+        case let .malformedBrush(reason):
+            return "brush RLE is malformed: \(reason)"
         }
     }
 }
