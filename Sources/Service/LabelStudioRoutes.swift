@@ -91,27 +91,17 @@ struct LabelStudioRoutes: Sendable {
         let maxPixels = propose.match.configuration.maxImagePixels
         // No reference set yet (nothing labelled): every task gets an empty prediction.
         let references = try? propose.store.get(Self.setName(id)).set
-        let accepted = propose.match.queue.trySubmit { [client] in
-            do {
-                let results = try body.tasks.map { task throws -> LabelStudioResults.Prediction in
-                    guard let references else { return LabelStudioResults.Prediction(result: [], score: 0, modelVersion: version) }
-                    let image = try MatchRequestParser.image(try Self.bytes(of: task, project: project, client: client),
-                                                             "task \(task.id ?? 0)", maxImagePixels: maxPixels)
-                    let report = try matcher.match(references: references, target: image)
-                    let proposals = Proposals.of(report.prediction, keypoints: references.set.keypoints)
-                    return LabelStudioResults.prediction(proposals, config: project.config, width: image.width, height: image.height,
-                                                         version: version)
-                }
-                responder.respond(try Response.json(LabelStudioResults.Predictions(results: results)))
-            } catch let error as HTTPError {
-                responder.respond(error.response)
-            } catch {
-                responder.respond(Response.error(.internalServerError, code: "internal", message: "predicting failed: \(error)"))
+        try propose.match.enqueue(responder, what: "prediction") { [client] _ in
+            let results = try body.tasks.map { task throws -> LabelStudioResults.Prediction in
+                guard let references else { return LabelStudioResults.Prediction(result: [], score: 0, modelVersion: version) }
+                let image = try MatchRequestParser.image(try Self.bytes(of: task, project: project, client: client),
+                                                         "task \(task.id ?? 0)", maxImagePixels: maxPixels)
+                let report = try matcher.match(references: references, target: image)
+                let proposals = Proposals.of(report.prediction, keypoints: references.set.keypoints)
+                return LabelStudioResults.prediction(proposals, config: project.config, width: image.width, height: image.height,
+                                                     version: version)
             }
-        }
-        guard accepted else {
-            throw HTTPError(.serviceUnavailable, code: "overloaded", message: "the inference queue is full; retry shortly",
-                            headers: ["Retry-After": String(propose.match.configuration.retryAfterSeconds)])
+            return try Response.json(LabelStudioResults.Predictions(results: results))
         }
     }
 
@@ -153,10 +143,7 @@ struct LabelStudioRoutes: Sendable {
                     try? propose.store.delete(name)
                 } else {
                     let parsed = try ReferencesParser.assemble(uploads, maxImagePixels: maxPixels)
-                    _ = try propose.store.put(name, parsed)
-                    if case .ready(let matcher, _) = propose.match.host.state {
-                        _ = propose.match.queue.trySubmit { try? matcher.warm(parsed.prepared.set) }
-                    }
+                    _ = try propose.put(name, parsed)
                 }
             } catch {
                 // Nobody waits for the webhook's work: the next prediction shows the set as it is.

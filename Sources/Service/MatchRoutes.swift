@@ -50,15 +50,36 @@ struct MatchRoutes: Sendable {
         let received = ContinuousClock.now
         let (matcher, _) = try readyMatcher()
         let parsed = try MatchRequestParser(request: request, maxImagePixels: configuration.maxImagePixels).parse()
-        do {
-            _ = try matcher.settings(parsed.options)
-        } catch {
-            throw HTTPError(.badRequest, code: "invalid-options", message: error.description)
-        }
+        try checkOptions(parsed.options, matcher)
         let decoded = ContinuousClock.now
         let decodeTime = decoded - received
         let wantsPNG = request.query["format"] == "png"
             || (request.headers["Accept"].map { $0.contains("image/png") } ?? false)
+        try enqueue(responder, what: "pair") { started in
+            let report = try matcher.match(parsed.pair, options: parsed.options)
+            let wait = started - decoded
+            metrics.record(report.timings, decode: decodeTime, wait: wait)
+            return try wantsPNG
+                ? Response.bytes(try MatchPicture.of(report.prediction, input: parsed.pair.input).png(), contentType: "image/png")
+                : Response.json(MatchAnswer(model: matcher.name, report: report, decode: decodeTime, wait: wait))
+        }
+    }
+
+    /// The request's options checked against the model before the work is queued.
+    func checkOptions(_ options: MatchOptions, _ matcher: Matcher) throws(HTTPError) {
+        do {
+            _ = try matcher.settings(options)
+        } catch {
+            throw HTTPError(.badRequest, code: "invalid-options", message: error.description)
+        }
+    }
+
+    /// Runs `work` on the inference queue and answers with what it returns. A job whose client
+    /// has gone is dropped before it starts; an input error is a 400 with its code, any other
+    /// error a 500; a full queue is a 503 with Retry-After at once. `started` is when the job
+    /// left the queue.
+    func enqueue(_ responder: Responder, what: String,
+                 _ work: @escaping @Sendable (_ started: ContinuousClock.Instant) throws -> Response) throws(HTTPError) {
         let accepted = queue.trySubmit { [metrics] in
             let started = ContinuousClock.now
             guard !responder.isClientGone else {
@@ -66,28 +87,25 @@ struct MatchRoutes: Sendable {
                 // Answered all the same, so the connection's slot is freed; nobody reads it
                 // (499: nginx's "client closed request", for the access log).
                 responder.respond(Response.error(Status(499), code: "client-gone",
-                                                 message: "the client closed the connection before the pair started"))
+                                                 message: "the client closed the connection before the \(what) started"))
                 return
             }
             let response: Response
             do {
-                let report = try matcher.match(parsed.pair, options: parsed.options)
-                let wait = started - decoded
-                metrics.record(report.timings, decode: decodeTime, wait: wait)
-                response = try wantsPNG
-                    ? Response.bytes(try MatchPicture.of(report.prediction, input: parsed.pair.input).png(), contentType: "image/png")
-                    : Response.json(MatchAnswer(model: matcher.name, report: report, decode: decodeTime, wait: wait))
+                response = try work(started)
             } catch let error as MatchInputError {
                 response = HTTPError(.badRequest, code: error.code, message: error.description).response
+            } catch let error as HTTPError {
+                response = error.response
             } catch {
-                response = Response.error(.internalServerError, code: "internal", message: "matching failed: \(error)")
+                response = Response.error(.internalServerError, code: "internal", message: "the \(what) failed: \(error)")
             }
             responder.respond(response)
         }
         guard accepted else {
             metrics.rejected.increment()
             throw HTTPError(.serviceUnavailable, code: "overloaded",
-                            message: "the inference queue is full (\(configuration.queueCapacity) pairs waiting); retry in \(configuration.retryAfterSeconds) s",
+                            message: "the inference queue is full (\(configuration.queueCapacity) waiting); retry in \(configuration.retryAfterSeconds) s",
                             headers: ["Retry-After": String(configuration.retryAfterSeconds)])
         }
     }

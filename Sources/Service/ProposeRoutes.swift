@@ -39,13 +39,7 @@ struct ProposeRoutes: Sendable {
         let name = request.pathParameters["set"] ?? ""
         try ReferenceStore.checkName(name)
         let parsed = try ReferencesParser(request: request, maxImagePixels: parserLimits).parseReferences()
-        let summary = try store.put(name, parsed)
-        // The set's features are computed now, on the inference queue, so that its first
-        // proposal starts from the cache; a full queue or no model only delays that.
-        if case .ready(let matcher, _) = match.host.state {
-            _ = match.queue.trySubmit { try? matcher.warm(parsed.prepared.set) }
-        }
-        return try Response.json(summary, status: .created)
+        return try Response.json(try put(name, parsed), status: .created)
     }
 
     private func propose(_ request: Request, _ responder: Responder) throws {
@@ -63,39 +57,24 @@ struct ProposeRoutes: Sendable {
         case .inline(let inline): references = inline.prepared
         case .stored(let name): references = try store.get(name).set
         }
-        do {
-            _ = try matcher.settings(parsed.options)
-        } catch {
-            throw HTTPError(.badRequest, code: "invalid-options", message: error.description)
-        }
+        try match.checkOptions(parsed.options, matcher)
         let decoded = ContinuousClock.now
-        let accepted = match.queue.trySubmit { [metrics = match.metrics] in
-            let started = ContinuousClock.now
-            guard !responder.isClientGone else {
-                metrics.dropped.increment()
-                responder.respond(Response.error(Status(499), code: "client-gone",
-                                                 message: "the client closed the connection before the proposal started"))
-                return
-            }
-            let response: Response
-            do {
-                let report = try matcher.match(references: references, target: parsed.target, options: parsed.options)
-                metrics.record(report.timings, decode: decoded - received, wait: started - decoded)
-                response = try Response.json(ProposeAnswer(model: matcher.name, references: references, report: report,
-                                                           everyMatch: everyMatch, decode: decoded - received, wait: started - decoded))
-            } catch let error as MatchInputError {
-                response = HTTPError(.badRequest, code: error.code, message: error.description).response
-            } catch {
-                response = Response.error(.internalServerError, code: "internal", message: "proposing failed: \(error)")
-            }
-            responder.respond(response)
+        try match.enqueue(responder, what: "proposal") { [metrics = match.metrics] started in
+            let report = try matcher.match(references: references, target: parsed.target, options: parsed.options)
+            metrics.record(report.timings, decode: decoded - received, wait: started - decoded)
+            return try Response.json(ProposeAnswer(model: matcher.name, references: references, report: report,
+                                                   everyMatch: everyMatch, decode: decoded - received, wait: started - decoded))
         }
-        guard accepted else {
-            match.metrics.rejected.increment()
-            throw HTTPError(.serviceUnavailable, code: "overloaded",
-                            message: "the inference queue is full (\(match.configuration.queueCapacity) waiting); retry in \(match.configuration.retryAfterSeconds) s",
-                            headers: ["Retry-After": String(match.configuration.retryAfterSeconds)])
+    }
+
+    /// Stores a set, then computes its features on the inference queue, so that its first
+    /// proposal starts from the cache; a full queue or no model only delays that.
+    func put(_ name: String, _ parsed: ParsedReferences) throws -> ReferenceSummary {
+        let summary = try store.put(name, parsed)
+        if case .ready(let matcher, _) = match.host.state {
+            _ = match.queue.trySubmit { try? matcher.warm(parsed.prepared.set) }
         }
+        return summary
     }
 }
 
