@@ -129,29 +129,28 @@ import Testing
         #expect(page.contains("Leak: none"))
     }
 
-    /// The leak is measured on the inputs document's bytes: what a team downloads counts,
-    /// whatever its ids, and nothing else does.
+    /// The leak is measured on the instances the inputs document holds: what a team
+    /// downloads counts, whatever its ids, and nothing else does.
     @Test func theLeakIsMeasuredOnTheInputsDocumentAsBuilt() throws {
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: truth))) as! [String: Any]
         let instances = document["instances"] as! [[String: Any]]
         let image = instances[0]["image"] as! String
         let pairs: [[String: Any]] = [["id": "p", "category": "person", "source": "elsewhere", "target": image]]
         let onImage = instances.filter { $0["image"] as? String == image }
-        func leak(showing shown: [[String: Any]]) throws -> Leak {
-            let inputs = try JSONSerialization.data(withJSONObject: ["instances": shown])
-            return try BenchmarkInputs.leak(instances: instances, pairs: pairs, inputs: inputs)
+        func leak(showing shown: [[String: Any]]) -> Leak {
+            BenchmarkInputs.leak(instances: instances, pairs: pairs, shown: shown)
         }
-        #expect(try leak(showing: []) == Leak(targetInstances: onImage.count, leakedInstances: 0))
+        #expect(leak(showing: []) == Leak(targetInstances: onImage.count, leakedInstances: 0))
         // One target instance shown under another id still gives its keypoints away.
         var renamed = onImage[0]
         renamed["id"] = 999
-        #expect(try leak(showing: [renamed]) == Leak(targetInstances: onImage.count, leakedInstances: 1))
+        #expect(leak(showing: [renamed]) == Leak(targetInstances: onImage.count, leakedInstances: 1))
         // Its mask alone is enough, too; its keypoints moved and no mask are not its truth.
         var maskOnly = onImage[0]
         maskOnly["keypoints"] = (onImage[0]["keypoints"] as! [[Double]]).map { [$0[0] + 1, $0[1], $0[2]] }
-        #expect(try leak(showing: [maskOnly]) == Leak(targetInstances: onImage.count, leakedInstances: 1))
+        #expect(leak(showing: [maskOnly]) == Leak(targetInstances: onImage.count, leakedInstances: 1))
         maskOnly.removeValue(forKey: "segmentation")
-        #expect(try leak(showing: [maskOnly]) == Leak(targetInstances: onImage.count, leakedInstances: 0))
+        #expect(leak(showing: [maskOnly]) == Leak(targetInstances: onImage.count, leakedInstances: 0))
     }
 
     @Test func aDatabaseOfTheFirstSchemaMigratesWithItsBenchmarksLeakUnmeasured() throws {
