@@ -3,7 +3,6 @@
 import ArgumentParser
 import Evaluation
 import Foundation
-import Matching
 
 struct PredictionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,8 +41,26 @@ struct PredictionsCommand: ParsableCommand {
             guard !parts.isEmpty else { throw ValidationError("give the parts to merge") }
         }
 
+        /// What the merge needs of the split: its name and pair ids, not its instances.
+        struct SplitPairs: Decodable {
+            struct Pair: Decodable { let id: String }
+            let format: String
+            let name: String
+            let pairs: [Pair]
+        }
+
         func run() throws {
-            let split = try PairsFile.load(path: pairs)
+            let split: SplitPairs
+            do {
+                split = try JSONDecoder().decode(SplitPairs.self, from: Data(contentsOf: URL(fileURLWithPath: pairs)))
+            } catch {
+                FileHandle.standardError.write(Data("dpcl predictions merge: \(pairs) is not a readable misc-pairs/v1 split: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+            guard split.format == "misc-pairs/v1" else {
+                FileHandle.standardError.write(Data("dpcl predictions merge: \(pairs) is \(split.format), expected misc-pairs/v1\n".utf8))
+                throw ExitCode.failure
+            }
             let order = split.pairs.map(\.id)
             let merged: PredictionParts
             do {
