@@ -13,7 +13,11 @@ import Testing
         let trickle = Array("GET /slow HTTP/1.1\r\nHost: t\r\nX-Padding: ".utf8) + [UInt8](repeating: 97, count: 200)
         let stop = StopFlag()
         let descriptors = slow.map(\.fd)
+        // The trickler is awaited before the clients close: a send after that could reach a
+        // descriptor number another test has been given since.
+        let trickled = DispatchSemaphore(value: 0)
         let trickler = Thread {
+            defer { trickled.signal() }
             var position = 0
             while !stop.isSet, position < trickle.count {
                 for fd in descriptors {
@@ -43,6 +47,7 @@ import Testing
             if responses.first?.status == 408 || bytes.isEmpty { closed += 1 }
         }
         stop.set()
+        trickled.wait()
         #expect(closed == 200)
         // Once the clients hang up, the server's lingering sockets close too.
         for client in slow { client.shutdownWrite() }

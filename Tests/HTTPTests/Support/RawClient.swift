@@ -15,18 +15,23 @@ final class RawClient {
 
     /// Connects to 127.0.0.1 (or ::1) with a receive timeout so no test can hang.
     init(port: Int, ipv6: Bool = false, timeout: Double = 5) throws {
-        fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ClientError(description: "socket failed") }
+        // The socket is this object's only once connected: an init that throws after `fd` is
+        // set still runs deinit, whose close would then be a second one, of a descriptor
+        // number another thread may already have been given.
+        let socket = Glibc.socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw ClientError(description: "socket failed") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        let result = Loopback.connect(fd, port: port, ipv6: ipv6)
+        setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let result = Loopback.connect(socket, port: port, ipv6: ipv6)
         guard result == 0 else {
-            Glibc.close(fd)
-            throw ClientError(description: "connect to port \(port) failed: errno \(errno)")
+            let reason = errno
+            Glibc.close(socket)
+            throw ClientError(description: "connect to port \(port) failed: errno \(reason)")
         }
+        fd = socket
     }
 
     deinit { Glibc.close(fd) }
