@@ -83,6 +83,7 @@ extension DINOv2 {
         let width: Int, mlpWidth: Int, heads: Int
         /// Pixels of one patch, the patch projection's input features.
         let patchLength: Int
+        var widestRow: Int { max(width, mlpWidth) }
 
         init(config: ViTConfig, height: Int, width: Int) {
             gridHeight = height / config.patchSize
@@ -114,16 +115,15 @@ extension DINOv2 {
         let sizes: Sizes
         let stream, patches: UnsafeMutablePointer<Float>
         let normalised, quantized, qkv, attended, hidden, scratch: AlignedBuffer
-        /// Each worker's largest |x| of its rows, for int8's per-tensor scales: two slots, so
-        /// that a worker can record the next tensor's while another still reads this one's.
-        let maxima: UnsafeMutablePointer<Float>
+        /// int8: the scale of each row of `quantized` (one per token).
+        let rowScales: UnsafeMutablePointer<Float>
         let engines: [OneDNN.Worker]
         var workers: Int { sizes.workers }
 
         init(_ sizes: Sizes) {
             self.sizes = sizes
             let (g, workers) = (sizes.geometry, sizes.workers)
-            let (t, c, m) = (g.tokens, g.width, max(g.mlpWidth, g.width))
+            let (t, c, m) = (g.tokens, g.width, g.widestRow)
             stream = .allocate(capacity: t * c)
             patches = .allocate(capacity: g.patches * g.patchLength)
             normalised = AlignedBuffer(bytes: 4 * t * c)
@@ -131,15 +131,15 @@ extension DINOv2 {
             qkv = AlignedBuffer(bytes: 4 * t * 3 * c)
             attended = AlignedBuffer(bytes: 4 * t * c)
             hidden = AlignedBuffer(bytes: 4 * t * m)
-            scratch = AlignedBuffer(bytes: workers * Attention.scratchBytes(queries: t, keys: t))
-            maxima = .allocate(capacity: 2 * workers)
+            scratch = AlignedBuffer(bytes: Attention.scratchBytes(queries: t, keys: t, width: c, workers: workers))
+            rowScales = .allocate(capacity: t)
             engines = OneDNN.Worker.make(workers)
         }
 
         deinit {
             stream.deallocate()
             patches.deallocate()
-            maxima.deallocate()
+            rowScales.deallocate()
         }
 
         /// Row `row` of a buffer of `columns` elements of `type`.
@@ -147,19 +147,19 @@ extension DINOv2 {
             buffer.pointer + row * columns * type.bytes
         }
 
-        /// int8: a worker records the largest |x| of its rows of a float32 buffer ...
-        func measure(_ buffer: AlignedBuffer, _ rows: Range<Int>, _ columns: Int, worker: Int, slot: Int) {
-            maxima[slot * workers + worker] = Quantize.maximumMagnitude(
-                row(buffer, rows.lowerBound, columns, .f32).assumingMemoryBound(to: Float.self), count: rows.count * columns)
-        }
-
-        /// ... and, once every worker has, quantizes its rows with the tensor's scale.
-        func quantized(_ buffer: AlignedBuffer, _ rows: Range<Int>, _ columns: Int, slot: Int) -> (UnsafeRawPointer, Float) {
-            let scale = Quantize.scale(maximum: (0..<workers).reduce(0) { max($0, maxima[slot * workers + $1]) })
-            let target = row(quantized, rows.lowerBound, columns, .s8)
-            Quantize.int8(row(buffer, rows.lowerBound, columns, .f32).assumingMemoryBound(to: Float.self),
-                          count: rows.count * columns, scale: scale, into: target.assumingMemoryBound(to: Int8.self))
-            return (UnsafeRawPointer(target), scale)
+        /// The worker's rows of a float32 buffer as the precision's operand: bf16 and fp32 as
+        /// they are (written so by the producer), int8 quantized row by row into `quantized`,
+        /// with the rows' scales.
+        func operand(_ buffer: AlignedBuffer, _ rows: Range<Int>, _ columns: Int, _ type: Matmul.DataType)
+            -> (UnsafeRawPointer, rowScales: UnsafePointer<Float>?) {
+            guard type == .s8 else { return (UnsafeRawPointer(row(buffer, rows.lowerBound, columns, type)), nil) }
+            // Each worker's block starts at its first row's slot of the widest row: its rows of
+            // one width never overlap another worker's rows of the other width.
+            let target = quantized.pointer + rows.lowerBound * sizes.geometry.widestRow
+            Quantize.int8Rows(row(buffer, rows.lowerBound, columns, .f32).assumingMemoryBound(to: Float.self),
+                              rows: rows.count, columns: columns, scales: rowScales + rows.lowerBound,
+                              into: target.assumingMemoryBound(to: Int8.self))
+            return (UnsafeRawPointer(target), UnsafePointer(rowScales + rows.lowerBound))
         }
     }
 
@@ -199,64 +199,35 @@ extension DINOv2 {
     }
 
     /// x += attention(norm1(x)); x += mlp(norm2(x)), layer scale folded into the weights.
-    /// Each worker takes its rows through the norms and the products: only the attention
-    /// needs every row (its keys and values), so a block has two barriers, around it; int8
-    /// adds one before each quantized product, whose scale is the whole tensor's.
+    /// Each worker takes its rows through the norms and the products (int8: quantized per
+    /// row, so no worker waits for another's): only the attention needs every row (its keys
+    /// and values), so a block has two barriers, around it.
     private func block(_ layer: Layer, _ g: Geometry, _ products: Products, _ w: Workspace) throws(ModelError) {
         let (c, m) = (g.width, g.mlpWidth)
         let types = products.types
-        let int8 = precision == .int8
         let eps = config.layerNormEps
         Parallel.run(workers: w.workers) { worker in
-            let rows = products.shares[worker].rows
-            layer.norm1.apply(w.stream + rows.lowerBound * c, rows: rows.count, eps: eps,
-                              into: w.row(w.normalised, rows.lowerBound, c, types.normalised), as: types.normalised)
-            if int8 { w.measure(w.normalised, rows, c, worker: worker, slot: 0) }
-        }
-        Parallel.run(workers: w.workers) { worker in
             let share = products.shares[worker]
-            let (input, scale) = int8 ? w.quantized(w.normalised, share.rows, c, slot: 0)
-                : (UnsafeRawPointer(w.row(w.normalised, share.rows.lowerBound, c, types.normalised)), 1)
+            layer.norm1.apply(w.stream + share.rows.lowerBound * c, rows: share.rows.count, eps: eps,
+                              into: w.row(w.normalised, share.rows.lowerBound, c, types.normalised), as: types.normalised)
+            let (input, scales) = w.operand(w.normalised, share.rows, c, types.operand)
             layer.queryKeyValue.apply(share.queryKeyValue, input, into: w.row(w.qkv, share.rows.lowerBound, 3 * c, types.qkv),
-                                      activationScale: scale, on: w.engines[worker])
+                                      rowScales: scales, on: w.engines[worker])
         }
         try Attention.run(qkv: w.qkv.pointer, tokens: g.tokens, width: c, heads: g.heads, types: types.attention,
                           workers: w.engines, scratch: w.scratch.pointer, into: w.attended.pointer)
-        if int8 {
-            Parallel.run(workers: w.workers) { worker in
-                w.measure(w.attended, products.shares[worker].rows, c, worker: worker, slot: 1)
-            }
-        }
         Parallel.run(workers: w.workers) { worker in
             let share = products.shares[worker]
-            let (input, scale) = int8 ? w.quantized(w.attended, share.rows, c, slot: 1)
-                : (UnsafeRawPointer(w.row(w.attended, share.rows.lowerBound, c, types.attended)), 1)
             let stream = w.stream + share.rows.lowerBound * c
-            layer.outputDense.apply(share.outputDense, input, into: stream, activationScale: scale, on: w.engines[worker])
+            let (attended, attendedScales) = w.operand(w.attended, share.rows, c, types.operand)
+            layer.outputDense.apply(share.outputDense, attended, into: stream, rowScales: attendedScales, on: w.engines[worker])
             layer.norm2.apply(stream, rows: share.rows.count, eps: eps,
                               into: w.row(w.normalised, share.rows.lowerBound, c, types.normalised), as: types.normalised)
-            if int8 { w.measure(w.normalised, share.rows, c, worker: worker, slot: 0) }
-            else {
-                layer.fc1.apply(share.fc1, w.row(w.normalised, share.rows.lowerBound, c, types.normalised),
-                                into: w.row(w.hidden, share.rows.lowerBound, m, types.hidden), on: w.engines[worker])
-                layer.fc2.apply(share.fc2, w.row(w.hidden, share.rows.lowerBound, m, types.hidden), into: stream,
-                                on: w.engines[worker])
-            }
-        }
-        if int8 {
-            Parallel.run(workers: w.workers) { worker in
-                let share = products.shares[worker]
-                let (input, scale) = w.quantized(w.normalised, share.rows, c, slot: 0)
-                layer.fc1.apply(share.fc1, input, into: w.row(w.hidden, share.rows.lowerBound, m, .f32),
-                                activationScale: scale, on: w.engines[worker])
-                w.measure(w.hidden, share.rows, m, worker: worker, slot: 1)
-            }
-            Parallel.run(workers: w.workers) { worker in
-                let share = products.shares[worker]
-                let (input, scale) = w.quantized(w.hidden, share.rows, m, slot: 1)
-                layer.fc2.apply(share.fc2, input, into: w.stream + share.rows.lowerBound * c,
-                                activationScale: scale, on: w.engines[worker])
-            }
+            let (normalised, normalisedScales) = w.operand(w.normalised, share.rows, c, types.operand)
+            layer.fc1.apply(share.fc1, normalised, into: w.row(w.hidden, share.rows.lowerBound, m, types.hidden),
+                            rowScales: normalisedScales, on: w.engines[worker])
+            let (hidden, hiddenScales) = w.operand(w.hidden, share.rows, m, types.operand)
+            layer.fc2.apply(share.fc2, hidden, into: stream, rowScales: hiddenScales, on: w.engines[worker])
         }
     }
 

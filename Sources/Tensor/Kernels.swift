@@ -97,4 +97,9 @@ enum Kernels {
             }
         }
     }
+
+    /// y[j] = x[j] · factor.
+    static func scale(_ x: UnsafePointer<Float>, by factor: Float, count: Int, into y: UnsafeMutablePointer<Float>) {
+        for j in 0..<count { y[j] = x[j] * factor }
+    }
 }

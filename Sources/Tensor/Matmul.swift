@@ -34,8 +34,11 @@ struct Matmul: Hashable, Sendable {
     enum Scale: Hashable, Sendable {
         case none
         case common(Float)
-        /// One scale per output column, given with each run (int8: activation × weight scale).
-        case perColumn
+        /// int8 dequantization: one scale per output column (the weights') times one per row
+        /// (the activations', one per token), given with each run as one value per output
+        /// element (`MatmulPrimitive.run` fills it): this oneDNN's brgemm kernels take no
+        /// per-row operand (a [m, 1] post-op falls back to its reference code).
+        case rowsAndColumns
     }
 
     var m: Int, n: Int, k: Int
@@ -102,10 +105,10 @@ final class MatmulPrimitive: @unchecked Sendable {
         }
         // With scales the bias follows them as a post-op: this oneDNN's bias argument would
         // be added before them, in the accumulator's units.
-        let biasArgument = d.bias && d.scale != .perColumn
+        let biasArgument = d.bias && d.scale != .rowsAndColumns
         var bias = try OneDNN.descriptor([1, d.n], dnnl_f32)
         var destination = try OneDNN.descriptor([d.m, d.n], d.destination.dnnl, strides: [d.destinationStride, 1])
-        var scales = try OneDNN.descriptor([1, d.n], dnnl_f32)
+        var scales = try OneDNN.descriptor([d.m, d.n], dnnl_f32)
 
         var attributes: dnnl_primitive_attr_t?
         try OneDNN.check(dnnl_primitive_attr_create(&attributes), "attributes")
@@ -119,9 +122,9 @@ final class MatmulPrimitive: @unchecked Sendable {
         case .common(let value):
             var value = value
             try OneDNN.check(dnnl_primitive_attr_set_output_scales(attributes, 1, 0, &value), "output scale")
-        case .perColumn:
-            // Scales given with each run, as a binary post-op: this oneDNN's int8 brgemm
-            // kernels take constant output scales only, and the activations' scale changes.
+        case .rowsAndColumns:
+            // Binary post-ops: this oneDNN's int8 brgemm kernels take constant output scales
+            // only, and the activations' scales change with every input.
             try OneDNN.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_mul, &scales), "scales post-op")
             if d.bias {
                 try OneDNN.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_add, &bias), "bias post-op")
@@ -160,10 +163,12 @@ final class MatmulPrimitive: @unchecked Sendable {
 
     deinit { dnnl_primitive_destroy(primitive) }
 
-    /// C (+)= A · B on the caller's buffers; `scales` and a post-op `bias` as described.
+    /// C (+)= A · B on the caller's buffers; the scales (`rowsAndColumns`: both) and a
+    /// post-op `bias` as described.
     func run(source a: UnsafeRawPointer, weights b: UnsafeRawPointer, bias: UnsafePointer<Float>?,
-             destination c: UnsafeMutableRawPointer, scales: UnsafePointer<Float>? = nil,
-             stream: OneDNN.Stream, scratchpad: Scratchpad) {
+             destination c: UnsafeMutableRawPointer,
+             scales: (columns: UnsafePointer<Float>, rows: UnsafePointer<Float>)? = nil,
+             stream: OneDNN.Stream, scratchpad: Scratchpad, grid: Scratchpad? = nil) {
         var memories: [dnnl_memory_t?] = []
         var args: [dnnl_exec_arg_t] = []
         func add(_ arg: Int32, _ desc: dnnl_memory_desc_t, _ pointer: UnsafeRawPointer) {
@@ -177,9 +182,12 @@ final class MatmulPrimitive: @unchecked Sendable {
         add(DNNL_ARG_SRC, source, a)
         add(DNNL_ARG_WEIGHTS, weights, b)
         add(DNNL_ARG_DST, destination, c)
-        if let scales {
+        if let scales, let grid {
+            let (m, n) = (description.m, description.n)
+            let values = grid.pointer(bytes: 4 * m * n).assumingMemoryBound(to: Float.self)
+            for i in 0..<m { Kernels.scale(scales.columns, by: scales.rows[i], count: n, into: values + i * n) }
             // Binary post-ops 0 and 1 (DNNL_ARG_ATTR_MULTIPLE_POST_OP(index), a C macro).
-            add(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1, self.scales, scales)
+            add(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1, self.scales, values)
             if let bias { add(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * 2 | DNNL_ARG_SRC_1, self.bias, bias) }
         } else if let bias {
             add(DNNL_ARG_BIAS, self.bias, bias)

@@ -93,10 +93,12 @@ enum OneDNN {
         deinit { dnnl_stream_destroy(stream) }
     }
 
-    /// What one worker of a forward runs its products with: its stream and scratchpad.
+    /// What one worker of a forward runs its products with: its stream, scratchpad, and the
+    /// grid of an int8 product's per-element scales.
     final class Worker: @unchecked Sendable {
         let stream = Stream()
         let scratchpad = Scratchpad()
+        let scaleGrid = Scratchpad()
 
         static func make(_ count: Int) -> [Worker] { (0..<count).map { _ in Worker() } }
     }

@@ -128,7 +128,8 @@ public enum Ops {
         let (tokens, width) = (qkv.shape[0], qkv.shape[1] / 3)
         if tokens == 0 || width == 0 { return Tensor(zeros: [tokens, width]) }
         let engines = OneDNN.Worker.make(max(1, workers))
-        let scratch = AlignedBuffer(bytes: engines.count * Attention.scratchBytes(queries: tokens, keys: tokens))
+        let scratch = AlignedBuffer(bytes: Attention.scratchBytes(queries: tokens, keys: tokens, width: width,
+                                                                    workers: engines.count))
         var out = Tensor(zeros: [tokens, width])
         do {
             try qkv.storage.withUnsafeBufferPointer { (qkv) throws(ModelError) in

@@ -37,7 +37,7 @@ final class PackedLinear: Sendable {
         var scales: [Float] = []
         let packed = Matmul(m: Matmul.layoutRows, n: n, k: k, source: type, sourceStride: k,
                             weightsType: type, weights: .packed, destination: output, destinationStride: n,
-                            bias: true, fusion: fusion, scale: precision == .int8 ? .perColumn : .none)
+                            bias: true, fusion: fusion, scale: precision == .int8 ? .rowsAndColumns : .none)
         let layout = try packed.packedLayout()
         switch precision {
         case .fp32, .auto:
@@ -69,19 +69,21 @@ final class PackedLinear: Sendable {
         let type = Self.operand(precision)
         return try Matmul(m: rows, n: outFeatures, k: inFeatures, source: type, sourceStride: inFeatures,
                           weightsType: type, weights: .packed, destination: output, destinationStride: outFeatures,
-                          bias: true, fusion: fusion, scale: precision == .int8 ? .perColumn : .none).primitive()
+                          bias: true, fusion: fusion, scale: precision == .int8 ? .rowsAndColumns : .none).primitive()
     }
 
     /// y (+)= x · Wᵀ + b, then the fusion, on `product`'s rows (one of this layer's
-    /// `primitive(rows:)`); x and y point at the first row; int8: x quantized with `activationScale`.
+    /// `primitive(rows:)`); x and y point at the first row; int8: row i of x quantized with
+    /// `rowScales[i]` (`Quantize.int8Rows`).
     func apply(_ product: MatmulPrimitive, _ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer,
-               activationScale: Float = 1, on worker: OneDNN.Worker) {
+               rowScales: UnsafePointer<Float>? = nil, on worker: OneDNN.Worker) {
         bias.withUnsafeBufferPointer { bias in
             if precision == .int8 {
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: outFeatures) { scales in
-                    for j in 0..<outFeatures { scales[j] = activationScale * weightScales[j] }
+                precondition(rowScales != nil, "an int8 product needs its rows' scales")
+                weightScales.withUnsafeBufferPointer { columns in
                     product.run(source: x, weights: weights.pointer, bias: bias.baseAddress!, destination: y,
-                                scales: scales.baseAddress!, stream: worker.stream, scratchpad: worker.scratchpad)
+                                scales: (columns.baseAddress!, rowScales!), stream: worker.stream,
+                                scratchpad: worker.scratchpad, grid: worker.scaleGrid)
                 }
             } else {
                 product.run(source: x, weights: weights.pointer, bias: bias.baseAddress!, destination: y,

@@ -51,18 +51,21 @@ public struct PrecisionCheck: Sendable {
         var y = [Float](repeating: 0, count: m * n)
         let operand = PackedLinear.operand(precision)
         let input = AlignedBuffer(bytes: m * k * operand.bytes)
-        var scale: Float = 1
+        var rowScales = [Float](repeating: 1, count: m)
         x.withUnsafeBufferPointer { x in
             switch operand {
             case .f32: input.pointer.copyMemory(from: x.baseAddress!, byteCount: m * k * 4)
             case .bf16: Quantize.bfloat16(x.baseAddress!, count: m * k, into: input.pointer.assumingMemoryBound(to: UInt16.self))
             case .s8:
-                scale = Quantize.scale(maximum: Quantize.maximumMagnitude(x.baseAddress!, count: m * k))
-                Quantize.int8(x.baseAddress!, count: m * k, scale: scale, into: input.pointer.assumingMemoryBound(to: Int8.self))
+                Quantize.int8Rows(x.baseAddress!, rows: m, columns: k, scales: &rowScales,
+                                  into: input.pointer.assumingMemoryBound(to: Int8.self))
             }
         }
         y.withUnsafeMutableBytes { y in
-            product.apply(primitive, input.pointer, into: y.baseAddress!, activationScale: scale, on: worker)
+            rowScales.withUnsafeBufferPointer { scales in
+                product.apply(primitive, input.pointer, into: y.baseAddress!,
+                              rowScales: operand == .s8 ? scales.baseAddress! : nil, on: worker)
+            }
         }
         var worst = 0.0, largest = 0.0
         for i in 0..<m {

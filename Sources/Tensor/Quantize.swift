@@ -1,5 +1,5 @@
 // The conversions of float32 activations into the products' narrower operands: bfloat16
-// (round to nearest even) and symmetric int8 with one scale per tensor.
+// (round to nearest even) and symmetric int8 with one scale per row (per token).
 
 enum Quantize {
     /// y[i] = bf16(x[i] · scale), rounded to nearest even (finite inputs).
@@ -51,5 +51,18 @@ enum Quantize {
             UnsafeMutableRawPointer(y + i).storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: integer), as: SIMD8<Int8>.self)
         }
         for i in whole..<count { y[i] = Int8(max(-127, min(127, (x[i] * inverse).rounded(.toNearestOrEven)))) }
+    }
+
+    /// Each of `rows` rows of `columns` values quantized with its own scale (max |x| of the
+    /// row / 127), written to `scales`: a token of large values (DINOv2's registers and class
+    /// token carry norms far above the patches') then costs no other token its resolution.
+    static func int8Rows(_ x: UnsafePointer<Float>, rows: Int, columns: Int, scales: UnsafeMutablePointer<Float>,
+                         into y: UnsafeMutablePointer<Int8>) {
+        for row in 0..<rows {
+            let source = x + row * columns
+            let scale = Self.scale(maximum: maximumMagnitude(source, count: columns))
+            scales[row] = scale
+            int8(source, count: columns, scale: scale, into: y + row * columns)
+        }
     }
 }

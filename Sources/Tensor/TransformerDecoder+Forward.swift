@@ -141,8 +141,8 @@ extension TransformerDecoder {
             let (c, f) = (sizes.width, sizes.feedForward)
             let (ns, nt) = (sizes.sourceTokens, sizes.targetTokens)
             let perToken = c + 3 * c + 2 * c + c + f
-            scratch = AlignedBuffer(bytes: sizes.workers * [(ns, ns), (nt, nt), (ns, nt), (nt, ns)]
-                .map { Attention.scratchBytes(queries: $0.0, keys: $0.1) }.max()!)
+            scratch = AlignedBuffer(bytes: [(ns, ns), (nt, nt), (ns, nt), (nt, ns)]
+                .map { Attention.scratchBytes(queries: $0.0, keys: $0.1, width: c, workers: sizes.workers) }.max()!)
             engines = OneDNN.Worker.make(sizes.workers)
             storage = .allocate(capacity: (ns + nt) * perToken)
             func stream(_ tokens: Int, at base: UnsafeMutablePointer<Float>) -> Stream {

@@ -44,8 +44,8 @@ import Testing
         #expect(mean >= 0.99)
     }
 
-    /// int8's per-tensor scales are gathered from every worker's rows between barriers: a
-    /// forward must not depend on the workers' timing.
+    /// int8's scales are each row's own, set by the worker that owns the row, and workers
+    /// share the quantized buffer: a forward must not depend on the workers' timing.
     @Test(.enabled(if: Precision.int8.isAvailable)) func int8ForwardsRepeatExactly() throws {
         let model = try Self.model(.int8)
         let input = try DevImageInput.load(Repository.shared.path + "/data/" + ParityTests.images[0], size: 224, config: model.config)
