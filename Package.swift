@@ -38,15 +38,12 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CLibraries/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // The only C code of the project: what Swift cannot express (setjmp/longjmp error
-        // handling for libjpeg and libpng; kernels compiled per instruction set, chosen at load).
+        // handling for libjpeg and libpng).
         .target(
             name: "CShim",
             dependencies: ["CJPEG", "CPNG"],
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]
         ),
-        // Optimised in debug builds too; no fused multiply-adds, so that the AVX-512 clone
-        // rounds as the others do (and the fp32 backbone stays within its parity bound).
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
 
         // Proves that every system library links and works (`dpcl doctor`).
         .target(
@@ -73,7 +70,7 @@ let package = Package(
         // would make the test suite's real-weight forwards take minutes.
         .target(
             name: "Tensor",
-            dependencies: ["COpenBLAS", "CDNNL", "CKernels"],
+            dependencies: ["COpenBLAS", "CDNNL"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
 

@@ -3,8 +3,8 @@
 // products on oneDNN in fp32 or bf16. Q, K and V are first copied head by head into dense
 // [rows, head width] blocks: oneDNN's brgemm kernels take dense operands only (strided ones
 // fall back to its slower gemm:jit). Work items are (head, band of query rows): the band's
-// scores stay in the worker's cache through both products and the softmax, which writes
-// the probabilities in the second product's operand type.
+// scores stay in the worker's cache through both products and the softmax (oneDNN's), which
+// writes the probabilities in the second product's operand type.
 
 enum Attention {
     /// At most this many query rows per work item: a band's scores (rows × tokens) then fit
@@ -70,12 +70,14 @@ enum Attention {
         Parallel.run(workers: requested.count) { worker in packing.copy(worker: worker, of: requested.count) }
         // A band has one of two row counts: its products are made before the workers start.
         var scores: [Int: MatmulPrimitive] = [:], context: [Int: MatmulPrimitive] = [:]
+        var softmax: [Int: SoftmaxPrimitive] = [:]
         for band in Set([0, bands - 1]) {
             let rows = Parallel.share(of: queries, worker: band, workers: bands).count
             scores[rows] = try Matmul(
                 m: rows, n: keys, k: headWidth, source: types.operands, sourceStride: headWidth,
                 weightsType: types.operands, weights: .strided(kStride: 1, nStride: headWidth),
                 destination: .f32, destinationStride: keys, scale: .common(1 / Float(headWidth).squareRoot())).primitive()
+            softmax[rows] = try SoftmaxPrimitive.cached(rows: rows, columns: keys, output: types.operands)
             context[rows] = try Matmul(
                 m: rows, n: headWidth, k: keys, source: types.operands, sourceStride: keys,
                 weightsType: types.operands, weights: .strided(kStride: headWidth, nStride: 1),
@@ -84,7 +86,7 @@ enum Attention {
         let plan = Plan(query: UnsafeRawPointer(packedQuery), key: UnsafeRawPointer(packedKey),
                         value: UnsafeRawPointer(packedValue),
                         scratch: scratch + packedBytes(queries: queries, keys: keys, width: width), out: out, types: types,
-                        scores: scores, context: context, queries: queries, keys: keys, width: width,
+                        scores: scores, softmax: softmax, context: context, queries: queries, keys: keys, width: width,
                         headWidth: headWidth, bands: bands, scratchBytes: bandBytes(queries: queries, keys: keys, width: width))
         Parallel.run(workers: workers.count) { worker in
             for item in stride(from: worker, to: items, by: workers.count) {
@@ -128,7 +130,9 @@ enum Attention {
         let scratch: UnsafeMutableRawPointer
         let out: UnsafeMutableRawPointer
         let types: Types
-        let scores, context: [Int: MatmulPrimitive]
+        let scores: [Int: MatmulPrimitive]
+        let softmax: [Int: SoftmaxPrimitive]
+        let context: [Int: MatmulPrimitive]
         let queries: Int, keys: Int, width: Int, headWidth: Int, bands: Int, scratchBytes: Int
 
         func band(_ band: Int, head: Int, worker index: Int, on worker: OneDNN.Worker) {
@@ -144,13 +148,8 @@ enum Attention {
             let dense = narrow + Attention.aligned(rows.count * keys * 2)
             scores[rows.count]!.run(source: q, weights: k, bias: nil, destination: logits,
                                     stream: worker.stream, scratchpad: worker.scratchpad)
-            let float = logits.assumingMemoryBound(to: Float.self)
-            if types.operands == .bf16 {
-                Kernels.softmaxRows(float, rows: rows.count, columns: keys, narrow: narrow.assumingMemoryBound(to: UInt16.self))
-            } else {
-                Kernels.softmaxRows(float, rows: rows.count, columns: keys)
-            }
             let probabilities = types.operands == .bf16 ? narrow : logits
+            softmax[rows.count]!.run(logits, into: probabilities, stream: worker.stream)
             context[rows.count]!.run(source: probabilities, weights: v, bias: nil, destination: dense,
                                      stream: worker.stream, scratchpad: worker.scratchpad)
             let target = out + (rows.lowerBound * width + head * headWidth) * output

@@ -1,8 +1,6 @@
 // The elementwise and row-wise ops of a transformer block on raw row-major buffers:
 // LayerNorm, GELU (erf form), row softmax, residual add with a per-channel scale.
 
-import CKernels
-
 enum Kernels {
     /// y = (x − mean) / sqrt(var + eps) · weight + bias, per row of `columns`; y may be x.
     static func layerNorm(
@@ -39,11 +37,49 @@ enum Kernels {
         }
     }
 
-    /// Softmax of each row in place (float32); with `narrow`, the probabilities go there as
-    /// bfloat16 instead (the attention's second product's operand) and x keeps e^(x − max).
-    static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
-                            narrow: UnsafeMutablePointer<UInt16>? = nil) {
-        ckernels_softmax_rows(x, Int32(rows), Int32(columns), narrow)
+    /// Softmax over each row of `columns`, in place, shifted by the row maximum.
+    static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        var inverse: Float = 0
+        for row in 0..<rows {
+            let values = x + row * columns
+            exponentiateRows(values, rows: 1, columns: columns, inverseSums: &inverse)
+            for j in 0..<columns { values[j] *= inverse }
+        }
+    }
+
+    /// e^(x − row max) in place, and 1 / Σ per row into `inverseSums`: the softmax without its
+    /// division, which attention applies to its (narrower) output instead.
+    static func exponentiateRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+                                 inverseSums: UnsafeMutablePointer<Float>) {
+        let whole = columns / 8 * 8
+        for row in 0..<rows {
+            let scalars = x + row * columns
+            let values = UnsafeMutableRawPointer(scalars)
+            var lanesMaximum = Lanes(repeating: -.infinity)
+            for j in stride(from: 0, to: whole, by: 8) {
+                let v = values.loadUnaligned(fromByteOffset: 4 * j, as: Lanes.self)
+                lanesMaximum = lanesMaximum.replacing(with: v, where: v .> lanesMaximum)
+            }
+            var maximum = -Float.infinity
+            for lane in 0..<8 { maximum = Swift.max(maximum, lanesMaximum[lane]) }
+            for j in whole..<columns { maximum = Swift.max(maximum, scalars[j]) }
+
+            var sums = Lanes()
+            for j in stride(from: 0, to: whole, by: 8) {
+                let e = FastMath.exp(values.loadUnaligned(fromByteOffset: 4 * j, as: Lanes.self) - maximum)
+                values.storeBytes(of: e, toByteOffset: 4 * j, as: Lanes.self)
+                sums += e
+            }
+            var sum: Float = 0
+            for lane in 0..<8 { sum += sums[lane] }
+            if whole < columns {
+                var tail = Lanes(repeating: maximum)
+                for j in whole..<columns { tail[j - whole] = scalars[j] }
+                tail = FastMath.exp(tail - maximum)
+                for j in whole..<columns { scalars[j] = tail[j - whole]; sum += tail[j - whole] }
+            }
+            inverseSums[row] = 1 / sum
+        }
     }
 
     /// residual[r, c] += x[r, c] · scale[c] (or plain addition without a scale).

@@ -37,7 +37,7 @@ enum Quantize {
     static func scale(maximum: Float) -> Float { maximum > 0 ? maximum / 127 : 1 }
 
     /// y[i] = round(x[i] / scale), clamped to ±127. Rounded by adding 1.5·2²³ (the sum's low
-    /// mantissa bits are then the integer), as the softmax kernel's exp does: the generic conversions
+    /// mantissa bits are then the integer), as FastMath.exp does: the generic conversions
     /// would not vectorise.
     static func int8(_ x: UnsafePointer<Float>, count: Int, scale: Float, into y: UnsafeMutablePointer<Int8>) {
         let inverse = 1 / scale
