@@ -201,7 +201,7 @@ extension DINOv2 {
     /// x += attention(norm1(x)); x += mlp(norm2(x)), layer scale folded into the weights.
     /// Each worker takes its rows through the norms and the products (int8: quantized per
     /// row, so no worker waits for another's): only the attention needs every row (its keys
-    /// and values), so a block has two barriers, around it.
+    /// and values), so a block has barriers only around it (and the attention one inside).
     private func block(_ layer: Layer, _ g: Geometry, _ products: Products, _ w: Workspace) throws(ModelError) {
         let (c, m) = (g.width, g.mlpWidth)
         let types = products.types

@@ -47,9 +47,8 @@ enum Kernels {
         }
     }
 
-    /// e^(x − row max) in place, and 1 / Σ per row into `inverseSums`: the softmax without its
-    /// division, which attention applies to its (narrower) output instead.
-    static func exponentiateRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+    /// e^(x − row max) in place, and 1 / Σ per row into `inverseSums`.
+    private static func exponentiateRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
                                  inverseSums: UnsafeMutablePointer<Float>) {
         let whole = columns / 8 * 8
         for row in 0..<rows {

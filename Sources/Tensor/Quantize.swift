@@ -2,18 +2,18 @@
 // (round to nearest even) and symmetric int8 with one scale per row (per token).
 
 enum Quantize {
-    /// y[i] = bf16(x[i] · scale), rounded to nearest even (finite inputs).
-    static func bfloat16(_ x: UnsafePointer<Float>, count: Int, scale: Float = 1, into y: UnsafeMutablePointer<UInt16>) {
+    /// y[i] = bf16(x[i]), rounded to nearest even (finite inputs).
+    static func bfloat16(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<UInt16>) {
         let whole = count / 8 * 8
         let source = UnsafeRawPointer(x)
         for i in stride(from: 0, to: whole, by: 8) {
-            let v = source.loadUnaligned(fromByteOffset: 4 * i, as: Lanes.self) * scale
+            let v = source.loadUnaligned(fromByteOffset: 4 * i, as: Lanes.self)
             let bits = unsafeBitCast(v, to: SIMD8<UInt32>.self)
             let rounded = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16
             UnsafeMutableRawPointer(y + i).storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: rounded), as: SIMD8<UInt16>.self)
         }
         for i in whole..<count {
-            let bits = (x[i] * scale).bitPattern
+            let bits = x[i].bitPattern
             y[i] = UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
         }
     }
