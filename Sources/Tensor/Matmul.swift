@@ -4,7 +4,6 @@
 // the same description; weights that the engine owns are reordered once into the layout
 // oneDNN prefers for their shape (format_tag any) and described as `packed`.
 import CDNNL
-import Synchronization
 
 struct Matmul: Hashable, Sendable {
     enum DataType: Hashable, Sendable {
@@ -34,11 +33,10 @@ struct Matmul: Hashable, Sendable {
     enum Scale: Hashable, Sendable {
         case none
         case common(Float)
-        /// int8 dequantization: one scale per output column (the weights') times one per row
-        /// (the activations', one per token), given with each run as one value per output
-        /// element (`MatmulPrimitive.run` fills it): this oneDNN's brgemm kernels take no
-        /// per-row operand (a [m, 1] post-op falls back to its reference code).
-        case rowsAndColumns
+        /// int8 dequantization: one scale per output element, given with each run (a column's
+        /// weight scale times a row's activation scale: this oneDNN's brgemm kernels take no
+        /// per-row operand, a [m, 1] post-op falls back to its reference code).
+        case perElement
     }
 
     var m: Int, n: Int, k: Int
@@ -75,19 +73,12 @@ final class MatmulPrimitive: @unchecked Sendable {
     let implementation: String
     let description: Matmul
 
-    private static let cache = Mutex<[Key: MatmulPrimitive]>([:])
-    private struct Key: Hashable { let description: Matmul; let anyWeights: Bool }
+    private struct Key: Hashable, Sendable { let description: Matmul; let anyWeights: Bool }
+    private static let cache = PrimitiveCache<Key, MatmulPrimitive>()
 
     static func cached(_ description: Matmul, anyWeights: Bool = false) throws(ModelError) -> MatmulPrimitive {
-        let key = Key(description: description, anyWeights: anyWeights)
-        if let kept = cache.withLock({ $0[key] }) { return kept }
-        // Made outside the lock (a packed description first asks for its layout); a racing
-        // thread's equal primitive is dropped for the first one kept.
-        let made = try MatmulPrimitive(description, anyWeights: anyWeights)
-        return cache.withLock { cache in
-            if let kept = cache[key] { return kept }
-            cache[key] = made
-            return made
+        try cache.value(Key(description: description, anyWeights: anyWeights)) { () throws(ModelError) in
+            try MatmulPrimitive(description, anyWeights: anyWeights)
         }
     }
 
@@ -105,7 +96,7 @@ final class MatmulPrimitive: @unchecked Sendable {
         }
         // With scales the bias follows them as a post-op: this oneDNN's bias argument would
         // be added before them, in the accumulator's units.
-        let biasArgument = d.bias && d.scale != .rowsAndColumns
+        let biasArgument = d.bias && d.scale != .perElement
         var bias = try OneDNN.descriptor([1, d.n], dnnl_f32)
         var destination = try OneDNN.descriptor([d.m, d.n], d.destination.dnnl, strides: [d.destinationStride, 1])
         var scales = try OneDNN.descriptor([d.m, d.n], dnnl_f32)
@@ -122,7 +113,7 @@ final class MatmulPrimitive: @unchecked Sendable {
         case .common(let value):
             var value = value
             try OneDNN.check(dnnl_primitive_attr_set_output_scales(attributes, 1, 0, &value), "output scale")
-        case .rowsAndColumns:
+        case .perElement:
             // Binary post-ops: this oneDNN's int8 brgemm kernels take constant output scales
             // only, and the activations' scales change with every input.
             try OneDNN.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_mul, &scales), "scales post-op")
@@ -153,51 +144,34 @@ final class MatmulPrimitive: @unchecked Sendable {
         self.destination = destination
         scratchpadDescriptor = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0).pointee
         scratchpadBytes = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0))
-        var name: UnsafePointer<CChar>?
-        dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name)
-        implementation = name.map { String(cString: $0) } ?? "unknown"
-        var primitive: dnnl_primitive_t?
-        try OneDNN.check(dnnl_primitive_create(&primitive, pd), "matmul primitive")
-        self.primitive = primitive!
+        (primitive, implementation) = try OneDNN.primitive(pd, "matmul primitive")
     }
 
     deinit { dnnl_primitive_destroy(primitive) }
 
-    /// C (+)= A · B on the caller's buffers; the scales (`rowsAndColumns`: both) and a
+    /// C (+)= A · B on the caller's buffers; `scales` (`perElement`: m × n, row-major) and a
     /// post-op `bias` as described.
     func run(source a: UnsafeRawPointer, weights b: UnsafeRawPointer, bias: UnsafePointer<Float>?,
-             destination c: UnsafeMutableRawPointer,
-             scales: (columns: UnsafePointer<Float>, rows: UnsafePointer<Float>)? = nil,
-             stream: OneDNN.Stream, scratchpad: Scratchpad, grid: Scratchpad? = nil) {
-        var memories: [dnnl_memory_t?] = []
-        var args: [dnnl_exec_arg_t] = []
-        func add(_ arg: Int32, _ desc: dnnl_memory_desc_t, _ pointer: UnsafeRawPointer) {
-            var desc = desc
-            var memory: dnnl_memory_t?
-            let status = dnnl_memory_create(&memory, &desc, OneDNN.engine, UnsafeMutableRawPointer(mutating: pointer))
-            precondition(status == dnnl_success, "oneDNN could not wrap a buffer: status \(status.rawValue)")
-            memories.append(memory)
-            args.append(dnnl_exec_arg_t(arg: arg, memory: memory))
-        }
-        add(DNNL_ARG_SRC, source, a)
-        add(DNNL_ARG_WEIGHTS, weights, b)
-        add(DNNL_ARG_DST, destination, c)
-        if let scales, let grid {
-            let (m, n) = (description.m, description.n)
-            let values = grid.pointer(bytes: 4 * m * n).assumingMemoryBound(to: Float.self)
-            for i in 0..<m { Kernels.scale(scales.columns, by: scales.rows[i], count: n, into: values + i * n) }
+             destination c: UnsafeMutableRawPointer, scales: UnsafePointer<Float>? = nil,
+             stream: OneDNN.Stream, scratchpad: Scratchpad) {
+        var arguments = [OneDNN.Argument(kind: DNNL_ARG_SRC, descriptor: source, pointer: a),
+                         OneDNN.Argument(kind: DNNL_ARG_WEIGHTS, descriptor: weights, pointer: b),
+                         OneDNN.Argument(kind: DNNL_ARG_DST, descriptor: destination, pointer: c)]
+        if let scales {
             // Binary post-ops 0 and 1 (DNNL_ARG_ATTR_MULTIPLE_POST_OP(index), a C macro).
-            add(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1, self.scales, values)
-            if let bias { add(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * 2 | DNNL_ARG_SRC_1, self.bias, bias) }
+            arguments.append(OneDNN.Argument(kind: DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1,
+                                             descriptor: self.scales, pointer: scales))
+            if let bias {
+                arguments.append(OneDNN.Argument(kind: DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * 2 | DNNL_ARG_SRC_1,
+                                                 descriptor: self.bias, pointer: bias))
+            }
         } else if let bias {
-            add(DNNL_ARG_BIAS, self.bias, bias)
+            arguments.append(OneDNN.Argument(kind: DNNL_ARG_BIAS, descriptor: self.bias, pointer: bias))
         }
         if scratchpadBytes > 0 {
-            add(DNNL_ARG_SCRATCHPAD, scratchpadDescriptor, scratchpad.pointer(bytes: scratchpadBytes))
+            arguments.append(OneDNN.Argument(kind: DNNL_ARG_SCRATCHPAD, descriptor: scratchpadDescriptor,
+                                             pointer: scratchpad.pointer(bytes: scratchpadBytes)))
         }
-        OneDNN.singleThreaded()
-        let status = dnnl_primitive_execute(primitive, stream.stream, Int32(args.count), &args)
-        precondition(status == dnnl_success, "oneDNN matmul failed: status \(status.rawValue)")
-        for memory in memories { dnnl_memory_destroy(memory) }
+        OneDNN.execute(primitive, arguments, on: stream, "matmul")
     }
 }

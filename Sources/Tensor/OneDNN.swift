@@ -81,6 +81,44 @@ enum OneDNN {
         return target
     }
 
+    /// The primitive of a primitive descriptor, and oneDNN's name of the implementation it
+    /// dispatched to (e.g. "brg:avx512_core_bf16").
+    static func primitive(_ pd: dnnl_primitive_desc_t?, _ what: String) throws(ModelError) -> (dnnl_primitive_t, String) {
+        var name: UnsafePointer<CChar>?
+        dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name)
+        var primitive: dnnl_primitive_t?
+        try check(dnnl_primitive_create(&primitive, pd), what)
+        return (primitive!, name.map { String(cString: $0) } ?? "unknown")
+    }
+
+    /// One buffer of a primitive's run, with the descriptor it is read or written as.
+    struct Argument {
+        let kind: Int32
+        let descriptor: dnnl_memory_desc_t
+        let pointer: UnsafeRawPointer
+    }
+
+    /// Runs `primitive` on the calling thread alone, each argument's buffer wrapped for the
+    /// call; a failure is a programming error (the descriptors were checked at creation).
+    static func execute(_ primitive: dnnl_primitive_t, _ arguments: [Argument], on stream: Stream, _ what: String) {
+        var memories: [dnnl_memory_t?] = []
+        memories.reserveCapacity(arguments.count)
+        var args: [dnnl_exec_arg_t] = []
+        args.reserveCapacity(arguments.count)
+        for argument in arguments {
+            var descriptor = argument.descriptor
+            var memory: dnnl_memory_t?
+            let status = dnnl_memory_create(&memory, &descriptor, engine, UnsafeMutableRawPointer(mutating: argument.pointer))
+            precondition(status == dnnl_success, "oneDNN could not wrap a buffer: status \(status.rawValue)")
+            memories.append(memory)
+            args.append(dnnl_exec_arg_t(arg: argument.kind, memory: memory))
+        }
+        singleThreaded()
+        let status = dnnl_primitive_execute(primitive, stream.stream, Int32(args.count), &args)
+        precondition(status == dnnl_success, "oneDNN \(what) failed: status \(status.rawValue)")
+        for memory in memories { dnnl_memory_destroy(memory) }
+    }
+
     /// A stream: what a primitive executes on (one per worker, never shared between threads).
     final class Stream: @unchecked Sendable {
         let stream: dnnl_stream_t
@@ -94,7 +132,7 @@ enum OneDNN {
     }
 
     /// What one worker of a forward runs its products with: its stream, scratchpad, and the
-    /// grid of an int8 product's per-element scales.
+    /// grid of an int8 product's per-element scales (`PackedLinear`).
     final class Worker: @unchecked Sendable {
         let stream = Stream()
         let scratchpad = Scratchpad()
@@ -122,5 +160,22 @@ final class Scratchpad: @unchecked Sendable {
     func pointer(bytes: Int) -> UnsafeMutableRawPointer {
         if bytes > buffer.bytes { buffer = AlignedBuffer(bytes: bytes) }
         return buffer.pointer
+    }
+}
+
+/// Primitives kept for the process, one per key, made on first use outside the lock (making
+/// one may need another: a packed matmul first asks for its weights' layout); a racing
+/// thread's equal primitive is dropped for the first one kept.
+final class PrimitiveCache<Key: Hashable & Sendable, Value: AnyObject & Sendable>: Sendable {
+    private let kept = Mutex<[Key: Value]>([:])
+
+    func value(_ key: Key, make: () throws(ModelError) -> Value) throws(ModelError) -> Value {
+        if let value = kept.withLock({ $0[key] }) { return value }
+        let made = try make()
+        return kept.withLock { kept in
+            if let value = kept[key] { return value }
+            kept[key] = made
+            return made
+        }
     }
 }

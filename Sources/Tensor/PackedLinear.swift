@@ -37,7 +37,7 @@ final class PackedLinear: Sendable {
         var scales: [Float] = []
         let packed = Matmul(m: Matmul.layoutRows, n: n, k: k, source: type, sourceStride: k,
                             weightsType: type, weights: .packed, destination: output, destinationStride: n,
-                            bias: true, fusion: fusion, scale: precision == .int8 ? .rowsAndColumns : .none)
+                            bias: true, fusion: fusion, scale: precision == .int8 ? .perElement : .none)
         let layout = try packed.packedLayout()
         switch precision {
         case .fp32, .auto:
@@ -69,7 +69,7 @@ final class PackedLinear: Sendable {
         let type = Self.operand(precision)
         return try Matmul(m: rows, n: outFeatures, k: inFeatures, source: type, sourceStride: inFeatures,
                           weightsType: type, weights: .packed, destination: output, destinationStride: outFeatures,
-                          bias: true, fusion: fusion, scale: precision == .int8 ? .rowsAndColumns : .none).primitive()
+                          bias: true, fusion: fusion, scale: precision == .int8 ? .perElement : .none).primitive()
     }
 
     /// y (+)= x · Wᵀ + b, then the fusion, on `product`'s rows (one of this layer's
@@ -80,11 +80,15 @@ final class PackedLinear: Sendable {
         bias.withUnsafeBufferPointer { bias in
             if precision == .int8 {
                 precondition(rowScales != nil, "an int8 product needs its rows' scales")
+                let rows = product.description.m
+                let grid = worker.scaleGrid.pointer(bytes: 4 * rows * outFeatures).assumingMemoryBound(to: Float.self)
                 weightScales.withUnsafeBufferPointer { columns in
-                    product.run(source: x, weights: weights.pointer, bias: bias.baseAddress!, destination: y,
-                                scales: (columns.baseAddress!, rowScales!), stream: worker.stream,
-                                scratchpad: worker.scratchpad, grid: worker.scaleGrid)
+                    for i in 0..<rows {
+                        Kernels.scale(columns.baseAddress!, by: rowScales![i], count: outFeatures, into: grid + i * outFeatures)
+                    }
                 }
+                product.run(source: x, weights: weights.pointer, bias: bias.baseAddress!, destination: y,
+                            scales: grid, stream: worker.stream, scratchpad: worker.scratchpad)
             } else {
                 product.run(source: x, weights: weights.pointer, bias: bias.baseAddress!, destination: y,
                             stream: worker.stream, scratchpad: worker.scratchpad)
