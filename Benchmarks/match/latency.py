@@ -1,6 +1,8 @@
-"""Drives Benchmarks/match.sh: every dev pair through POST /v1/match with curl, uncached and with a
-cached source, then the forward time up to the matcher's layer (dpcl bench backbone) at every
-input size the service's answers name; prints the table and the ratios. Rounds alternate the two measurements so background load hits both."""
+"""Drives Benchmarks/match.sh: every dev pair through POST /v1/match with curl to each server (one per
+backbone precision, in rotating order), uncached and with a cached source, then the forward time up to
+the matcher's layer (dpcl bench backbone) at every input size the services' answers name, at each
+precision; prints a table per precision and the ratios. Each round does all of it, so that background
+load and the machine's drift hit every precision and both measurements alike."""
 import argparse
 import glob
 import json
@@ -47,13 +49,15 @@ def post(port, source, target, annotations, answer):
 
 def main():
     parser = argparse.ArgumentParser()
-    for name in ("shared", "port", "dpcl", "work"):
+    for name in ("shared", "dpcl", "work"):
         parser.add_argument("--" + name, required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--forwards", type=int, default=7)
-    parser.add_argument("--precision", default="auto", help="the server's backbone precision, for the forwards")
-    parser.add_argument("--summary", help="also write the medians here as JSON")
+    parser.add_argument("--summary", help="also write the medians per precision here as JSON")
+    parser.add_argument("servers", nargs="+", metavar="PRECISION=PORT",
+                        help="a server per backbone precision (fp32, bf16, int8, auto)")
     args = parser.parse_args()
+    servers = dict(server.split("=", 1) for server in args.servers)
 
     layer = json.load(open("Config/models/dinov2-small.json"))["matcher"]["layer"]
     pairs = []
@@ -72,51 +76,64 @@ def main():
             pairs.append(dict(id=os.path.basename(folder) + "/" + pair["id"], annotations=annotations,
                               source=os.path.join(folder, source["file"]), target=os.path.join(folder, target["file"])))
 
-    forward = {}
-    uncached, cached = {p["id"]: [] for p in pairs}, {p["id"]: [] for p in pairs}
+    precisions = list(servers)
+    forward = {p: {} for p in precisions}
+    uncached = {p: {pair["id"]: [] for pair in pairs} for p in precisions}
+    cached = {p: {pair["id"]: [] for pair in pairs} for p in precisions}
+    sizes = {}
     answer = os.path.join(args.work, "answer.json")
     tag = 0
+    turn = 0
     for _ in range(args.rounds):
         for pair in pairs:
-            # Uncached: a fresh source and a fresh target.
-            tag += 1
-            source = unique_jpeg(pair["source"], args.work, tag)
-            tag += 1
-            target = unique_jpeg(pair["target"], args.work, tag)
-            milliseconds, (pair["source_size"], pair["target_size"]) = post(args.port, source, target,
-                                                                            pair["annotations"], answer)
-            uncached[pair["id"]].append(milliseconds)
-            # Cached source: the same source again, a fresh target.
-            tag += 1
-            target = unique_jpeg(pair["target"], args.work, tag)
-            cached[pair["id"]].append(post(args.port, source, target, pair["annotations"], answer)[0])
-        # The forward at every input size the service used, timed in the same round.
-        for size in sorted({p["source_size"] for p in pairs} | {p["target_size"] for p in pairs}):
-            forward.setdefault(size, []).append(forward_ms(args.dpcl, size[0], size[1], layer, args.forwards, args.precision))
+            turn += 1
+            for precision in precisions[turn % len(precisions):] + precisions[:turn % len(precisions)]:
+                port = servers[precision]
+                # Uncached: a fresh source and a fresh target.
+                tag += 1
+                source = unique_jpeg(pair["source"], args.work, tag)
+                tag += 1
+                target = unique_jpeg(pair["target"], args.work, tag)
+                milliseconds, sizes[pair["id"]] = post(port, source, target, pair["annotations"], answer)
+                uncached[precision][pair["id"]].append(milliseconds)
+                # Cached source: the same source again, a fresh target.
+                tag += 1
+                target = unique_jpeg(pair["target"], args.work, tag)
+                cached[precision][pair["id"]].append(post(port, source, target, pair["annotations"], answer)[0])
+        # The forward at every input size the services used, timed in the same round.
+        for size in sorted({s for both in sizes.values() for s in both}):
+            for precision in precisions:
+                forward[precision].setdefault(size, []).append(
+                    forward_ms(args.dpcl, size[0], size[1], layer, args.forwards, precision))
 
-    forward_median = {size: statistics.median(times) for size, times in forward.items()}
-    rows, pair_ratio, cached_ratio = [], [], []
-    for pair in pairs:
-        one = (forward_median[pair["source_size"]] + forward_median[pair["target_size"]]) / 2
-        u, c = statistics.median(uncached[pair["id"]]), statistics.median(cached[pair["id"]])
-        pair_ratio.append(u / one)
-        cached_ratio.append(c / forward_median[pair["target_size"]])
-        rows.append((pair["id"], u, c, one))
-    print(f"{'pair':40} {'uncached ms':>12} {'cached src ms':>14} {'forward ms':>11}")
-    for pid, u, c, one in rows:
-        print(f"{pid:40} {u:12.1f} {c:14.1f} {one:11.1f}")
-    all_forwards = [t for times in forward.values() for t in times]
-    print()
-    print("forward medians by input size: " + ", ".join(f"{w}x{h} {forward_median[(w, h)]:.1f} ms" for w, h in sorted(forward)))
-    print(f"median pair time, uncached:      {statistics.median([r[1] for r in rows]):.1f} ms")
-    print(f"median pair time, cached source: {statistics.median([r[2] for r in rows]):.1f} ms")
-    print(f"median forward (all sizes):      {statistics.median(all_forwards):.1f} ms")
-    print(f"median pair / forward, uncached:      {statistics.median(pair_ratio):.2f} (target <= 2.4)")
-    print(f"median pair / forward, cached source: {statistics.median(cached_ratio):.2f} (target <= 1.3)")
+    summary = {}
+    for precision in precisions:
+        forward_median = {size: statistics.median(times) for size, times in forward[precision].items()}
+        rows, pair_ratio, cached_ratio = [], [], []
+        for pair in pairs:
+            source_size, target_size = sizes[pair["id"]]
+            one = (forward_median[source_size] + forward_median[target_size]) / 2
+            u, c = statistics.median(uncached[precision][pair["id"]]), statistics.median(cached[precision][pair["id"]])
+            pair_ratio.append(u / one)
+            cached_ratio.append(c / forward_median[target_size])
+            rows.append((pair["id"], u, c, one))
+        print(f"\n## precision {precision}\n")
+        print(f"{'pair':40} {'uncached ms':>12} {'cached src ms':>14} {'forward ms':>11}")
+        for pid, u, c, one in rows:
+            print(f"{pid:40} {u:12.1f} {c:14.1f} {one:11.1f}")
+        all_forwards = [t for times in forward[precision].values() for t in times]
+        print()
+        print("forward medians by input size: " + ", ".join(f"{w}x{h} {forward_median[(w, h)]:.1f} ms" for w, h in sorted(forward_median)))
+        print(f"median pair time, uncached:      {statistics.median([r[1] for r in rows]):.1f} ms")
+        print(f"median pair time, cached source: {statistics.median([r[2] for r in rows]):.1f} ms")
+        print(f"median forward (all sizes):      {statistics.median(all_forwards):.1f} ms")
+        print(f"median pair / forward, uncached:      {statistics.median(pair_ratio):.2f} (target <= 2.4)")
+        print(f"median pair / forward, cached source: {statistics.median(cached_ratio):.2f} (target <= 1.3)")
+        summary[precision] = {"pair_ms": statistics.median([r[1] for r in rows]),
+                              "cached_ms": statistics.median([r[2] for r in rows]),
+                              "forward_ms": statistics.median(all_forwards), "pair_ratio": statistics.median(pair_ratio)}
     if args.summary:
-        json.dump({"pair_ms": statistics.median([r[1] for r in rows]), "cached_ms": statistics.median([r[2] for r in rows]),
-                   "forward_ms": statistics.median(all_forwards), "pair_ratio": statistics.median(pair_ratio)},
-                  open(args.summary, "w"))
+        json.dump(summary, open(args.summary, "w"))
 
 
 if __name__ == "__main__":

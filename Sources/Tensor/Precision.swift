@@ -10,7 +10,7 @@ public enum Precision: String, Codable, Sendable, CaseIterable, CustomStringConv
     /// by the op before the product), accumulated in float32; every other op in float32.
     case bf16
     /// The blocks' four Linear layers on int8: weights per output channel and activations per
-    /// tensor (at run time), symmetric, accumulated in int32; attention products as `auto`.
+    /// token (at run time), symmetric, accumulated in int32; attention products as `auto`.
     case int8
 
     public var description: String { rawValue }
