@@ -1,5 +1,6 @@
 // The elementwise and row-wise ops of a transformer block on raw row-major buffers:
-// LayerNorm, GELU (erf form), row softmax, residual add with a per-channel scale.
+// LayerNorm, GELU (erf form), row softmax, residual add with a per-channel scale, a row
+// scaled by one factor (int8's grid of dequantization scales).
 
 enum Kernels {
     /// y = (x − mean) / sqrt(var + eps) · weight + bias, per row of `columns`; y may be x.
@@ -39,17 +40,6 @@ enum Kernels {
 
     /// Softmax over each row of `columns`, in place, shifted by the row maximum.
     static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
-        var inverse: Float = 0
-        for row in 0..<rows {
-            let values = x + row * columns
-            exponentiateRows(values, rows: 1, columns: columns, inverseSums: &inverse)
-            for j in 0..<columns { values[j] *= inverse }
-        }
-    }
-
-    /// e^(x − row max) in place, and 1 / Σ per row into `inverseSums`.
-    private static func exponentiateRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
-                                 inverseSums: UnsafeMutablePointer<Float>) {
         let whole = columns / 8 * 8
         for row in 0..<rows {
             let scalars = x + row * columns
@@ -77,7 +67,8 @@ enum Kernels {
                 tail = FastMath.exp(tail - maximum)
                 for j in whole..<columns { scalars[j] = tail[j - whole]; sum += tail[j - whole] }
             }
-            inverseSums[row] = 1 / sum
+            let inverse = 1 / sum
+            for j in 0..<columns { scalars[j] *= inverse }
         }
     }
 
