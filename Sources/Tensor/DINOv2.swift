@@ -60,6 +60,11 @@ public struct DINOv2: Sendable {
 
     init(config: ViTConfig, file: SafeTensorsFile) throws(ModelError) {
         let precision = (config.precision ?? .auto).resolved
+        // Refused here, in a line that says what to choose, rather than by the first
+        // primitive oneDNN cannot make.
+        guard precision == .fp32 || precision.isAvailable else {
+            throw .precisionUnavailable(precision, isa: PrecisionCheck.isa)
+        }
         let c = config.hiddenSize
         let p = config.patchSize
         func read(_ name: String, _ shape: [Int]) throws(ModelError) -> [Float] {

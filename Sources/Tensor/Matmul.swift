@@ -57,11 +57,12 @@ struct Matmul: Hashable, Sendable {
         try MatmulPrimitive.cached(self)
     }
 
-    /// The layout of packed weights for products of this description's weights.
-    func packedLayout() throws(ModelError) -> dnnl_memory_desc_t {
+    /// The primitive that chooses the layout of packed weights (its `weights`) for products
+    /// of this description's weights, and names the implementation they get.
+    func layoutPrimitive() throws(ModelError) -> MatmulPrimitive {
         var reference = self
         reference.m = Self.layoutRows
-        return try MatmulPrimitive.cached(reference, anyWeights: true).weights
+        return try MatmulPrimitive.cached(reference, anyWeights: true)
     }
 }
 
@@ -75,6 +76,12 @@ final class MatmulPrimitive: @unchecked Sendable {
 
     private struct Key: Hashable, Sendable { let description: Matmul; let anyWeights: Bool }
     private static let cache = PrimitiveCache<Key, MatmulPrimitive>()
+
+    /// oneDNN's implementations of the products made so far (not those that only chose a
+    /// packed layout).
+    static var implementations: Set<String> {
+        Set(cache.entries.filter { !$0.key.anyWeights }.map(\.value.implementation))
+    }
 
     static func cached(_ description: Matmul, anyWeights: Bool = false) throws(ModelError) -> MatmulPrimitive {
         try cache.value(Key(description: description, anyWeights: anyWeights)) { () throws(ModelError) in
@@ -92,7 +99,7 @@ final class MatmulPrimitive: @unchecked Sendable {
         case .strided(let kStride, let nStride):
             weights = try OneDNN.descriptor([d.k, d.n], d.weightsType.dnnl, strides: [kStride, nStride])
         case .packed:
-            weights = anyWeights ? try OneDNN.anyDescriptor([d.k, d.n], d.weightsType.dnnl) : try d.packedLayout()
+            weights = anyWeights ? try OneDNN.anyDescriptor([d.k, d.n], d.weightsType.dnnl) : try d.layoutPrimitive().weights
         }
         // With scales the bias follows them as a post-op: this oneDNN's bias argument would
         // be added before them, in the accumulator's units.

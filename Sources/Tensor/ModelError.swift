@@ -5,6 +5,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case weights(SafeTensorsError)
     case inputShape(expected: String, actual: [Int])
     case layerOutOfRange(Int, depth: Int)
+    /// The config asks for a precision whose products oneDNN does not run on this CPU.
+    case precisionUnavailable(Precision, isa: String)
     /// oneDNN refused a primitive or a buffer (an unsupported shape or type on this CPU).
     case engine(String)
 
@@ -20,6 +22,9 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             "input of shape \(actual): expected \(expected)"
         case .layerOutOfRange(let layer, let depth):
             "layer \(layer) does not exist: the model has layers 0...\(depth - 1)"
+        case .precisionUnavailable(let precision, let isa):
+            "precision \(precision) does not run on this CPU (oneDNN's instruction set here: \(isa)"
+                + (precision == .bf16 ? "; bf16 needs AVX-512" : "") + "): use \"auto\" or \"fp32\""
         case .engine(let problem):
             problem
         }

@@ -23,6 +23,14 @@ enum OneDNN {
         isa.rawValue & dnnl_cpu_isa_avx512_core_bf16.rawValue == dnnl_cpu_isa_avx512_core_bf16.rawValue
     }
 
+    /// Whether int8 products run on VNNI instructions (AVX-512 VNNI, AVX-VNNI). Without them
+    /// oneDNN multiplies u8 × s8 pairs with `vpmaddubsw`, whose int16 sum of two products
+    /// saturates unless |weight| ≤ 63 (oneDNN's "nuances of int8 computations").
+    static var vnni: Bool {
+        isa.rawValue & dnnl_cpu_isa_avx512_core_vnni.rawValue == dnnl_cpu_isa_avx512_core_vnni.rawValue
+            || isa.rawValue & dnnl_cpu_isa_avx2_vnni.rawValue == dnnl_cpu_isa_avx2_vnni.rawValue
+    }
+
     /// oneDNN's parallel regions on the calling thread run on it alone (an OpenMP setting
     /// per thread, so every worker sets it before its first call).
     static func singleThreaded() {
@@ -131,12 +139,14 @@ enum OneDNN {
         deinit { dnnl_stream_destroy(stream) }
     }
 
-    /// What one worker of a forward runs its products with: its stream, scratchpad, and the
-    /// grid of an int8 product's per-element scales (`PackedLinear`).
+    /// What one worker of a forward runs its products with: its stream, scratchpad, the grid
+    /// of an int8 product's per-element scales and the output of a product whose residual
+    /// add is not fused (`PackedLinear`).
     final class Worker: @unchecked Sendable {
         let stream = Stream()
         let scratchpad = Scratchpad()
         let scaleGrid = Scratchpad()
+        let unfused = Scratchpad()
 
         static func make(_ count: Int) -> [Worker] { (0..<count).map { _ in Worker() } }
     }
@@ -168,6 +178,9 @@ final class Scratchpad: @unchecked Sendable {
 /// thread's equal primitive is dropped for the first one kept.
 final class PrimitiveCache<Key: Hashable & Sendable, Value: AnyObject & Sendable>: Sendable {
     private let kept = Mutex<[Key: Value]>([:])
+
+    /// Every primitive kept so far, with its key.
+    var entries: [(key: Key, value: Value)] { kept.withLock { $0.map { ($0.key, $0.value) } } }
 
     func value(_ key: Key, make: () throws(ModelError) -> Value) throws(ModelError) -> Value {
         if let value = kept.withLock({ $0[key] }) { return value }

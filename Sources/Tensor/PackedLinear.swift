@@ -1,6 +1,6 @@
 // A Linear layer as the backbone runs it: its weights converted once at load to the
-// precision's type (bf16, or int8 with one symmetric scale per output channel) and reordered
-// into oneDNN's layout, its bias and what follows it fused into the product.
+// precision's type (bf16, or int8 with one symmetric scale per output channel, 7 bits without
+// VNNI) and reordered into oneDNN's layout, its bias and what follows it fused into the product.
 
 final class PackedLinear: Sendable {
     let outFeatures: Int
@@ -9,9 +9,13 @@ final class PackedLinear: Sendable {
     let precision: Precision
     let output: Matmul.DataType
     let fusion: Matmul.Fusion
+    /// What the product itself fuses: `fusion`, or `store` where oneDNN would run the residual
+    /// add only in its reference code (int8 below AVX-512: the gemm-based kernels take no sum
+    /// after the scales, and `ref_int8` is ~300× slower); `apply` then adds it.
+    private let productFusion: Matmul.Fusion
     private let weights: AlignedBuffer
     private let bias: [Float]
-    /// int8: each output channel's max |w| / 127; empty otherwise.
+    /// int8: each output channel's max |w| / 127 (/ 63 without VNNI); empty otherwise.
     private let weightScales: [Float]
 
     /// The source's operand type at a precision.
@@ -35,10 +39,14 @@ final class PackedLinear: Sendable {
         let type = Self.operand(precision)
         let plain = try OneDNN.descriptor([k, n], type.dnnl, strides: [1, k])
         var scales: [Float] = []
-        let packed = Matmul(m: Matmul.layoutRows, n: n, k: k, source: type, sourceStride: k,
+        var packed = Matmul(m: Matmul.layoutRows, n: n, k: k, source: type, sourceStride: k,
                             weightsType: type, weights: .packed, destination: output, destinationStride: n,
                             bias: true, fusion: fusion, scale: precision == .int8 ? .perElement : .none)
-        let layout = try packed.packedLayout()
+        if fusion == .accumulate, try packed.layoutPrimitive().implementation.hasPrefix("ref") {
+            packed.fusion = .store
+        }
+        productFusion = packed.fusion
+        let layout = try packed.layoutPrimitive().weights
         switch precision {
         case .fp32, .auto:
             weights = try OneDNN.reorder(linear.weight, from: plain, to: layout)
@@ -48,11 +56,12 @@ final class PackedLinear: Sendable {
             weights = try OneDNN.reorder(converted, from: plain, to: layout)
         case .int8:
             var quantized = [Int8](repeating: 0, count: n * k)
+            let steps = Quantize.weightSteps
             linear.weight.withUnsafeBufferPointer { w in
                 quantized.withUnsafeMutableBufferPointer { q in
                     for row in 0..<n {
                         let source = w.baseAddress! + row * k
-                        let scale = Quantize.scale(maximum: Quantize.maximumMagnitude(source, count: k))
+                        let scale = Quantize.scale(maximum: Quantize.maximumMagnitude(source, count: k), steps: steps)
                         Quantize.int8(source, count: k, scale: scale, into: q.baseAddress! + row * k)
                         scales.append(scale)
                     }
@@ -69,7 +78,7 @@ final class PackedLinear: Sendable {
         let type = Self.operand(precision)
         return try Matmul(m: rows, n: outFeatures, k: inFeatures, source: type, sourceStride: inFeatures,
                           weightsType: type, weights: .packed, destination: output, destinationStride: outFeatures,
-                          bias: true, fusion: fusion, scale: precision == .int8 ? .perElement : .none).primitive()
+                          bias: true, fusion: productFusion, scale: precision == .int8 ? .perElement : .none).primitive()
     }
 
     /// y (+)= x · Wᵀ + b, then the fusion, on `product`'s rows (one of this layer's
@@ -77,6 +86,20 @@ final class PackedLinear: Sendable {
     /// `rowScales[i]` (`Quantize.int8Rows`).
     func apply(_ product: MatmulPrimitive, _ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer,
                rowScales: UnsafePointer<Float>? = nil, on worker: OneDNN.Worker) {
+        if productFusion != fusion {
+            // The residual add left out of the product: y is float32.
+            let count = product.description.m * outFeatures
+            let stored = worker.unfused.pointer(bytes: 4 * count)
+            run(product, x, into: stored, rowScales: rowScales, on: worker)
+            Kernels.addScaled(stored.assumingMemoryBound(to: Float.self), scale: nil, rows: 1, columns: count,
+                              into: y.assumingMemoryBound(to: Float.self))
+        } else {
+            run(product, x, into: y, rowScales: rowScales, on: worker)
+        }
+    }
+
+    private func run(_ product: MatmulPrimitive, _ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer,
+                     rowScales: UnsafePointer<Float>?, on worker: OneDNN.Worker) {
         bias.withUnsafeBufferPointer { bias in
             if precision == .int8 {
                 precondition(rowScales != nil, "an int8 product needs its rows' scales")

@@ -33,8 +33,13 @@ enum Quantize {
         return maximum
     }
 
-    /// The scale of a tensor whose largest magnitude is `maximum`: 127 steps each side of 0.
-    static func scale(maximum: Float) -> Float { maximum > 0 ? maximum / 127 : 1 }
+    /// The scale of a tensor whose largest magnitude is `maximum`: `steps` (at most 127)
+    /// steps each side of 0.
+    static func scale(maximum: Float, steps: Float = 127) -> Float { maximum > 0 ? maximum / steps : 1 }
+
+    /// The steps each side of 0 of an int8 weight: 127 on VNNI, else 63 (7 bits), which keeps
+    /// oneDNN's int16 pair sums from saturating (`OneDNN.vnni`).
+    static var weightSteps: Float { OneDNN.vnni ? 127 : 63 }
 
     /// y[i] = round(x[i] / scale), clamped to ±127. Rounded by adding 1.5·2²³ (the sum's low
     /// mantissa bits are then the integer), as FastMath.exp does: the generic conversions

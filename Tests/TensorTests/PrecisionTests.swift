@@ -53,6 +53,31 @@ import Testing
         for _ in 0..<3 { #expect(try model.forward(input, layers: [Self.layer], workers: 2) == first) }
     }
 
+    /// A product on oneDNN's reference code is hundreds of times slower (int8's fused residual
+    /// add was, below AVX-512): no product of a forward at a precision this CPU runs may use it.
+    @Test func noProductOfAForwardRunsOnReferenceCode() throws {
+        for precision in [Precision.fp32, .bf16, .int8] where precision.isAvailable {
+            let model = try Self.model(precision)
+            let input = try DevImageInput.load(Repository.shared.path + "/data/" + ParityTests.images[0], size: 224, config: model.config)
+            _ = try model.forward(input, layers: [Self.layer], workers: 2)
+        }
+        let used = MatmulPrimitive.implementations
+        #expect(!used.isEmpty)
+        #expect(used.allSatisfy { !$0.hasPrefix("ref") }, "oneDNN implementations in use: \(used.sorted())")
+    }
+
+    /// A config asking for what this CPU cannot run fails to load, saying what to choose.
+    @Test func aPrecisionThisCPUCannotRunIsRefusedAtLoad() throws {
+        for precision in [Precision.bf16, .int8] {
+            if precision.isAvailable {
+                #expect(try Self.model(precision).precision == precision)
+            } else {
+                #expect(throws: ModelError.precisionUnavailable(precision, isa: PrecisionCheck.isa)) { try Self.model(precision) }
+                #expect(ModelError.precisionUnavailable(precision, isa: PrecisionCheck.isa).description.contains("\"fp32\""))
+            }
+        }
+    }
+
     @Test func autoIsBF16ExactlyWhereItIsNative() {
         #expect(Precision.auto.resolved == (OneDNN.nativeBF16 ? .bf16 : .fp32))
         #expect(Precision.allCases.allSatisfy { $0.resolved != .auto })
