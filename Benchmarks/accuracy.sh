@@ -3,14 +3,17 @@
 # `dpcl match --precision P` on every split, `dpcl eval`, and the figures docs/MATCHING.md
 # reports (macro F1, mPCK and recall at α = 0.10 over the splits, mIoU of coco-person-dev and
 # macaque-dev, grouping pooled over all pairs), with each precision's difference from fp32.
-# Environment: PRECISIONS (default "fp32 bf16 int8").
+# Environment: PRECISIONS (default "fp32 bf16 int8"; those this CPU cannot run are left out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-precisions=${PRECISIONS:-fp32 bf16 int8}
 dpcl=.build/release/dpcl
 python=.venv/bin/python
 [ -x "$dpcl" ] || swift build -c release --product dpcl >/dev/null
+scripts/fetch-model >/dev/null
+source Benchmarks/lib/runnable.sh
+precisions=$(runnable "$dpcl" ${PRECISIONS:-fp32 bf16 int8})
+[ -n "$precisions" ] || exit 1
 shared=${DPCL_SHARED:-../shared}
 [ -d "$shared/data" ] || { echo "accuracy.sh: no dev data at $shared/data" >&2; exit 1; }
 

@@ -17,6 +17,9 @@ python=.venv/bin/python
 models=${DPCL_MODEL_DIR:-$HOME/.cache/dpcl/models}
 [ -x "$dpcl" ] || swift build -c release --product dpcl >/dev/null
 scripts/fetch-model >/dev/null
+source Benchmarks/lib/runnable.sh
+precisions=$(runnable "$dpcl" fp32 bf16 int8)
+[ -n "$precisions" ] || exit 1
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
@@ -24,7 +27,7 @@ load_before=$(cut -d' ' -f1 /proc/loadavg)
 for round in $(seq "$rounds"); do
     for shape in "224 224" "448 336"; do
         read -r width height <<<"$shape"
-        for precision in fp32 bf16 int8; do
+        for precision in $precisions; do
             echo "onednn-$precision $width $height $("$dpcl" bench backbone --size "$width" --height "$height" \
                 --layer 9 --iterations "$iterations" --threads "$threads" --precision "$precision")" >>"$results"
         done
@@ -49,7 +52,7 @@ weights_bytes=$(stat -c %s "$models/dinov2-small.safetensors")
 echo "rss - - {\"peak_kb\": $rss_kb, \"weights_bytes\": $weights_bytes}" >>"$results"
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
-flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx512_bf16|avx512_vnni|amx_bf16|amx_int8)$' | tr '\n' ' ')
+flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx512_bf16|avx512_vnni|amx_bf16|amx_int8)$' | tr '\n' ' ' || true)
 "$python" - "$results" "$threads" "$rounds" "$iterations" "$load_before" "$load_after" "$cpu" "$flags" <<'PY'
 import json, statistics, sys
 path, threads, rounds, iterations, load_before, load_after, cpu, flags = sys.argv[1:9]
@@ -60,7 +63,7 @@ for line in open(path):
 rss = next(r for e, _, r in runs if e == "rss")
 sgemm = next(r for e, _, r in runs if e == "sgemm")
 isa = next(r["isa"] for e, _, r in runs if e.startswith("onednn"))
-print(f"backbone forward to block 9, DINOv2 ViT-S/14, {threads} threads, CPU {cpu} ({flags.strip()}; "
+print(f"backbone forward to block 9, DINOv2 ViT-S/14, {threads} threads, CPU {cpu} ({flags.strip() or 'no AVX-512 BF16, VNNI or AMX'}; "
       f"oneDNN ISA {isa}): each round times {iterations} forwards after warm-up and keeps their median; "
       f"{rounds} alternating rounds; shown: the median round and, in brackets, the fastest. "
       f"Load average {load_before} before, {load_after} after.")
@@ -77,7 +80,8 @@ for shape in (("224", "224"), ("448", "336")):
     medians = {}
     for engine in ("onednn-fp32", "onednn-bf16", "onednn-int8", "onnxruntime-fp32", "onnxruntime-int8"):
         times = [r["median_ms"] for e, s, r in runs if e == engine and s == shape]
-        medians[engine] = (statistics.median(times), min(times))
+        if times:  # a precision this CPU cannot run has none
+            medians[engine] = (statistics.median(times), min(times))
     for engine, (median, best) in medians.items():
         ratio = target = ""
         if engine in targets:

@@ -8,17 +8,19 @@
 # config's default), all in the same run, each pair sent to each in turn; the default's pair
 # time should be at most 0.55 of fp32's.
 # Environment: ROUNDS (default 3), FORWARDS (timed forwards per input size, default 7),
-# PRECISIONS (default "fp32 bf16 int8 auto").
+# PRECISIONS (default "fp32 bf16 int8 auto"; those this CPU cannot run are left out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-3}
-precisions=${PRECISIONS:-fp32 bf16 int8 auto}
 forwards=${FORWARDS:-7}
 dpcl=.build/release/dpcl
 python=.venv/bin/python
 [ -x "$dpcl" ] || swift build -c release --product dpcl >/dev/null
 scripts/fetch-model >/dev/null
+source Benchmarks/lib/runnable.sh
+precisions=$(runnable "$dpcl" ${PRECISIONS:-fp32 bf16 int8 auto})
+[ -n "$precisions" ] || exit 1
 shared=${DPCL_SHARED:-../shared}
 [ -d "$shared/data" ] || { echo "match.sh: no dev data at $shared/data" >&2; exit 1; }
 
