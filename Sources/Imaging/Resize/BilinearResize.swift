@@ -6,6 +6,7 @@
 // continuous, with pixel edges at integers and pixel centres at i + 0.5. Output pixel i
 // samples the source at (i + 0.5) * inSize / outSize, so a point x maps to
 // x * outSize / inSize; see `ResizeGeometry`.
+import Foundation
 
 public enum BilinearResize {
     /// Pillow's PRECISION_BITS for 8-bit images.
@@ -86,42 +87,68 @@ public enum BilinearResize {
         return v < 0 ? 0 : v > 255 ? 255 : UInt8(v)
     }
 
+    /// Taps (output samples × filter width) below which the horizontal pass stays on one
+    /// thread: a thread's start costs about what ~10⁵ taps do.
+    static let parallelTaps = 1 << 20
+
+    /// Its rows in blocks on every core when the image is large (a shrink of a photo to the
+    /// backbone's input is ~10⁷ taps, a pair's largest serial step after the forwards); each
+    /// row is computed as on one thread, so the result does not depend on the split.
     static func horizontalPass(_ image: RGBImage, _ c: Coefficients, rows: Range<Int>) -> RGBImage {
         let outWidth = c.bounds.count / 2
         var out = RGBImage(width: outWidth, height: rows.count)
-        let half = Int32(1 << (precisionBits - 1))
-        let inRowBytes = image.width * 3, outRowBytes = outWidth * 3, size = c.size
-        image.pixels.withUnsafeBufferPointer { srcBuffer in
-            c.weights.withUnsafeBufferPointer { weightBuffer in
+        let blocks = rows.count * outWidth * c.size < parallelTaps ? 1 : min(rows.count, ProcessInfo.processInfo.activeProcessorCount)
+        image.pixels.withUnsafeBufferPointer { src in
+            c.weights.withUnsafeBufferPointer { weights in
                 c.bounds.withUnsafeBufferPointer { bounds in
-                    out.pixels.withUnsafeMutableBufferPointer { dstBuffer in
-                        guard let src = srcBuffer.baseAddress, let weights = weightBuffer.baseAddress,
-                              let dst = dstBuffer.baseAddress else { return }
-                        for (row, y) in rows.enumerated() {
-                            let inRow = src + y * inRowBytes
-                            let outRow = dst + row * outRowBytes
-                            for xx in 0..<outWidth {
-                                let count = bounds[2 * xx + 1]
-                                var p = inRow + bounds[2 * xx] * 3
-                                let k = weights + xx * size
-                                var s0 = half, s1 = half, s2 = half
-                                for x in 0..<count {
-                                    let w = k[x]
-                                    s0 &+= Int32(p[0]) &* w
-                                    s1 &+= Int32(p[1]) &* w
-                                    s2 &+= Int32(p[2]) &* w
-                                    p += 3
-                                }
-                                outRow[xx * 3] = clip8(s0)
-                                outRow[xx * 3 + 1] = clip8(s1)
-                                outRow[xx * 3 + 2] = clip8(s2)
-                            }
+                    out.pixels.withUnsafeMutableBufferPointer { dst in
+                        let pass = HorizontalPass(src: src.baseAddress!, inWidth: image.width, weights: weights.baseAddress!,
+                                                  bounds: bounds.baseAddress!, size: c.size, dst: dst.baseAddress!,
+                                                  outWidth: outWidth, firstRow: rows.lowerBound)
+                        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                            let share = rows.count / blocks, extra = rows.count % blocks
+                            let first = block * share + min(block, extra)
+                            pass.run(rows: first..<(first + share + (block < extra ? 1 : 0)))
                         }
                     }
                 }
             }
         }
         return out
+    }
+
+    /// The horizontal pass over the buffers its blocks share: each block writes only its own
+    /// output rows.
+    private struct HorizontalPass: @unchecked Sendable {
+        let src: UnsafePointer<UInt8>, inWidth: Int
+        let weights: UnsafePointer<Int32>, bounds: UnsafePointer<Int>, size: Int
+        let dst: UnsafeMutablePointer<UInt8>, outWidth: Int
+        /// The source row of output row 0.
+        let firstRow: Int
+
+        func run(rows: Range<Int>) {
+            let half = Int32(1 << (BilinearResize.precisionBits - 1))
+            for row in rows {
+                let inRow = src + (firstRow + row) * inWidth * 3
+                let outRow = dst + row * outWidth * 3
+                for xx in 0..<outWidth {
+                    let count = bounds[2 * xx + 1]
+                    var p = inRow + bounds[2 * xx] * 3
+                    let k = weights + xx * size
+                    var s0 = half, s1 = half, s2 = half
+                    for x in 0..<count {
+                        let w = k[x]
+                        s0 &+= Int32(p[0]) &* w
+                        s1 &+= Int32(p[1]) &* w
+                        s2 &+= Int32(p[2]) &* w
+                        p += 3
+                    }
+                    outRow[xx * 3] = BilinearResize.clip8(s0)
+                    outRow[xx * 3 + 1] = BilinearResize.clip8(s1)
+                    outRow[xx * 3 + 2] = BilinearResize.clip8(s2)
+                }
+            }
+        }
     }
 
     /// Row by row: each source row, times its weight, is added into an accumulator row,
