@@ -1,18 +1,14 @@
 // The largest eigenpairs of a dense symmetric matrix through LAPACK's ssyevr (MRRR), which
 // computes only the requested ones: the normalised cut needs a handful of a few hundred.
 import COpenBLAS
-import Tensor
 
 enum SymmetricEigen {
     /// The `count` largest eigenvalues (ascending) and their eigenvectors (column-major,
     /// n per vector) of the n × n symmetric `matrix` (row-major or column-major alike).
-    /// OpenBLAS runs single-threaded here: at a few hundred rows its threads cost more than
-    /// they bring.
+    /// OpenBLAS keeps its process-wide thread count here: lowering it for the solve (its
+    /// threads bring little at a few hundred rows) lowered it for every other thread's
+    /// products too, and their float sums then depended on what else was running.
     static func largest(_ matrix: [Float], n: Int, count requested: Int) -> (values: [Float], vectors: [Float])? {
-        BLASThreads.singleThreaded { solve(matrix, n: n, count: requested) }
-    }
-
-    private static func solve(_ matrix: [Float], n: Int, count requested: Int) -> (values: [Float], vectors: [Float])? {
         let count = min(requested, n)
         guard n > 0, count > 0 else { return nil }
         var a = matrix

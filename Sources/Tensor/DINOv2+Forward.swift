@@ -21,13 +21,14 @@ extension DINOv2 {
             lastBlock = max(lastBlock, index)
         }
         let geometry = Geometry(config: config, height: input.shape[1], width: input.shape[2])
-        let workers = max(1, min(workers ?? BLASThreads.current, geometry.patches))
+        let workers = max(1, min(workers ?? BLASThreads.configured, geometry.patches))
         let products = try Products(self, geometry, workers: workers)
         let workspace = workspaces.take(Workspace.Sizes(geometry: geometry, workers: workers))
         defer { workspaces.give(workspace) }
-        return try BLASThreads.singleThreaded { () throws(ModelError) in
-            try run(input, geometry, workspace, products, requested: requested, lastBlock: lastBlock)
-        }
+        // Every product is oneDNN's: OpenBLAS's process-wide thread count is left alone (held
+        // at one during a forward, it ran other threads' cost volumes on one thread, with
+        // other float sums: a pair's answer depended on what else was running).
+        return try run(input, geometry, workspace, products, requested: requested, lastBlock: lastBlock)
     }
 
     private func run(_ input: Tensor, _ geometry: Geometry, _ workspace: Workspace, _ products: Products,

@@ -16,7 +16,7 @@ extension TransformerDecoder {
                         workers: Int? = nil) throws(ModelError) -> (source: Tensor, target: Tensor) {
         let sourceTokens = try tokens(of: source)
         let targetTokens = try tokens(of: target)
-        let workers = max(1, min(workers ?? BLASThreads.current, max(sourceTokens, targetTokens)))
+        let workers = max(1, min(workers ?? BLASThreads.configured, max(sourceTokens, targetTokens)))
         let workspace = workspaces.take(Workspace.Sizes(
             width: width, feedForward: config.feedForward, sourceTokens: sourceTokens,
             targetTokens: targetTokens, workers: workers))
