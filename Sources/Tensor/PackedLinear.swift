@@ -7,12 +7,12 @@ final class PackedLinear: Sendable {
     let inFeatures: Int
     /// fp32, bf16 or int8: the operands' type (never auto).
     let precision: Precision
-    let output: Matmul.DataType
     let fusion: Matmul.Fusion
-    /// What the product itself fuses: `fusion`, or `store` where oneDNN would run the residual
-    /// add only in its reference code (int8 below AVX-512: the gemm-based kernels take no sum
-    /// after the scales, and `ref_int8` is ~300× slower); `apply` then adds it.
-    private let productFusion: Matmul.Fusion
+    /// The product's description, every row count's (`primitive(rows:)`) but its rows. Its
+    /// fusion is `fusion`, or `store` where oneDNN would run the residual add only in its
+    /// reference code (int8 below AVX-512: the gemm-based kernels take no sum after the
+    /// scales, and `ref_int8` is ~300× slower); `apply` then adds it.
+    private let template: Matmul
     private let weights: AlignedBuffer
     private let bias: [Float]
     /// int8: each output channel's max |w| / 127 (/ 63 without VNNI); empty otherwise.
@@ -31,7 +31,6 @@ final class PackedLinear: Sendable {
          fusion: Matmul.Fusion) throws(ModelError) {
         (outFeatures, inFeatures) = (linear.outFeatures, linear.inFeatures)
         self.precision = precision
-        self.output = output
         self.fusion = fusion
         bias = linear.bias
         let (n, k) = (linear.outFeatures, linear.inFeatures)
@@ -42,11 +41,13 @@ final class PackedLinear: Sendable {
         var packed = Matmul(m: Matmul.layoutRows, n: n, k: k, source: type, sourceStride: k,
                             weightsType: type, weights: .packed, destination: output, destinationStride: n,
                             bias: true, fusion: fusion, scale: precision == .int8 ? .perElement : .none)
-        if fusion == .accumulate, try packed.layoutPrimitive().implementation.hasPrefix("ref") {
+        var chooser = try packed.layoutPrimitive()
+        if fusion == .accumulate, chooser.implementation.hasPrefix("ref") {
             packed.fusion = .store
+            chooser = try packed.layoutPrimitive()
         }
-        productFusion = packed.fusion
-        let layout = try packed.layoutPrimitive().weights
+        template = packed
+        let layout = chooser.weights
         switch precision {
         case .fp32, .auto:
             weights = try OneDNN.reorder(linear.weight, from: plain, to: layout)
@@ -75,10 +76,9 @@ final class PackedLinear: Sendable {
     /// The product of `rows` rows of x (row stride `inFeatures`, the precision's operand type)
     /// into y (row stride `outFeatures`, `output`), made once for every later call.
     func primitive(rows: Int) throws(ModelError) -> MatmulPrimitive {
-        let type = Self.operand(precision)
-        return try Matmul(m: rows, n: outFeatures, k: inFeatures, source: type, sourceStride: inFeatures,
-                          weightsType: type, weights: .packed, destination: output, destinationStride: outFeatures,
-                          bias: true, fusion: productFusion, scale: precision == .int8 ? .perElement : .none).primitive()
+        var description = template
+        description.m = rows
+        return try description.primitive()
     }
 
     /// y (+)= x · Wᵀ + b, then the fusion, on `product`'s rows (one of this layer's
@@ -86,7 +86,7 @@ final class PackedLinear: Sendable {
     /// `rowScales[i]` (`Quantize.int8Rows`).
     func apply(_ product: MatmulPrimitive, _ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer,
                rowScales: UnsafePointer<Float>? = nil, on worker: OneDNN.Worker) {
-        if productFusion != fusion {
+        if template.fusion != fusion {
             // The residual add left out of the product: y is float32.
             let count = product.description.m * outFeatures
             let stored = worker.unfused.pointer(bytes: 4 * count)

@@ -37,8 +37,8 @@ import Testing
             usleep(200)
         }
         #expect(samples > 10)
-        // A forward that held it at one did so in nearly every sample; tests running beside
-        // this one lower it for their eigensolvers' milliseconds only.
+        // A forward that held it at one did so in nearly every sample; decoder tests running
+        // beside this one lower it for their tiny decoders' milliseconds only.
         #expect(lowered * 2 < samples, "OpenBLAS's count was not \(configured) in \(lowered) of \(samples) samples")
     }
 
