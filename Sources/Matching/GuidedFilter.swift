@@ -20,8 +20,12 @@ struct GuidedFilter {
         let r = max(1, radius)
         let count = width * height
         var planes = [Float](repeating: 0, count: channels * count)
-        for index in 0..<count {
-            for channel in 0..<channels { planes[channel * count + index] = guide[channels * index + channel] }
+        guide.withUnsafeBufferPointer { guide in
+            planes.withUnsafeMutableBufferPointer { planes in
+                for index in 0..<count {
+                    for channel in 0..<channels { planes[channel * count + index] = guide[channels * index + channel] }
+                }
+            }
         }
         var means = [Float](repeating: 0, count: channels * count)
         BoxFilter.mean(planes, into: &means, planes: channels, width: width, height: height, radius: r)
@@ -31,8 +35,11 @@ struct GuidedFilter {
         var products = [Float](repeating: 0, count: pairs.count * count)
         planes.withUnsafeBufferPointer { planes in
             products.withUnsafeMutableBufferPointer { products in
+                let (planes, products) = (planes.baseAddress!, products.baseAddress!)
                 for (k, (i, j)) in pairs.enumerated() {
-                    for index in 0..<count { products[k * count + index] = planes[i * count + index] * planes[j * count + index] }
+                    eightAtATime(count) { index, n in
+                        products.store(planes.lanes(i * count + index, n) * planes.lanes(j * count + index, n), k * count + index, n)
+                    }
                 }
             }
         }
@@ -41,28 +48,32 @@ struct GuidedFilter {
         means.withUnsafeBufferPointer { m in
             products.withUnsafeBufferPointer { p in
                 inverse.withUnsafeMutableBufferPointer { inverse in
+                    let (m, p, inverse) = (m.baseAddress!, p.baseAddress!, inverse.baseAddress!)
                     if channels == 1 {
-                        for index in 0..<count { inverse[index] = 1 / (p[index] - m[index] * m[index] + epsilon) }
+                        eightAtATime(count) { index, n in
+                            let mean = m.lanes(index, n)
+                            inverse.store(1 / (p.lanes(index, n) - mean * mean + epsilon), index, n)
+                        }
                         return
                     }
-                    for index in 0..<count {
-                        let (m0, m1, m2) = (m[index], m[count + index], m[2 * count + index])
-                        let a = p[index] - m0 * m0 + epsilon
-                        let b = p[count + index] - m0 * m1
-                        let c = p[2 * count + index] - m0 * m2
-                        let d = p[3 * count + index] - m1 * m1 + epsilon
-                        let e = p[4 * count + index] - m1 * m2
-                        let f = p[5 * count + index] - m2 * m2 + epsilon
+                    eightAtATime(count) { index, n in
+                        let (m0, m1, m2) = (m.lanes(index, n), m.lanes(count + index, n), m.lanes(2 * count + index, n))
+                        let a = p.lanes(index, n) - m0 * m0 + epsilon
+                        let b = p.lanes(count + index, n) - m0 * m1
+                        let c = p.lanes(2 * count + index, n) - m0 * m2
+                        let d = p.lanes(3 * count + index, n) - m1 * m1 + epsilon
+                        let e = p.lanes(4 * count + index, n) - m1 * m2
+                        let f = p.lanes(5 * count + index, n) - m2 * m2 + epsilon
                         // The inverse of [[a b c] [b d e] [c e f]] by cofactors.
                         let (ia, ib, ic) = (d * f - e * e, c * e - b * f, b * e - c * d)
                         let determinant = a * ia + b * ib + c * ic
-                        let scale = determinant != 0 ? 1 / determinant : 0
-                        inverse[index] = ia * scale
-                        inverse[count + index] = ib * scale
-                        inverse[2 * count + index] = ic * scale
-                        inverse[3 * count + index] = (a * f - c * c) * scale
-                        inverse[4 * count + index] = (b * c - a * e) * scale
-                        inverse[5 * count + index] = (a * d - b * b) * scale
+                        let scale = (1 / determinant).replacing(with: 0, where: determinant .== 0)
+                        inverse.store(ia * scale, index, n)
+                        inverse.store(ib * scale, count + index, n)
+                        inverse.store(ic * scale, 2 * count + index, n)
+                        inverse.store((a * f - c * c) * scale, 3 * count + index, n)
+                        inverse.store((b * c - a * e) * scale, 4 * count + index, n)
+                        inverse.store((a * d - b * b) * scale, 5 * count + index, n)
                     }
                 }
             }
@@ -105,11 +116,13 @@ struct GuidedFilter {
         moments.withUnsafeMutableBufferPointer { moments in
             planes.withUnsafeBufferPointer { planes in
                 input.withUnsafeBufferPointer { input in
-                    for index in 0..<count { moments[index] = input[index] }
+                    let (moments, planes, input) = (moments.baseAddress!, planes.baseAddress!, input.baseAddress!)
+                    moments.update(from: input, count: count)
                     for channel in 0..<channels {
-                        let plane = planes.baseAddress! + channel * imageCount, product = moments.baseAddress! + (channel + 1) * count
+                        let plane = planes + channel * imageCount, product = moments + (channel + 1) * count
                         for y in 0..<h {
-                            for x in 0..<w { product[y * w + x] = plane[(y0 + y) * imageWidth + x0 + x] * input[y * w + x] }
+                            let guide = plane + (y0 + y) * imageWidth + x0, local = y * w
+                            eightAtATime(w) { x, n in product.store(guide.lanes(x, n) * input.lanes(local + x, n), local + x, n) }
                         }
                     }
                 }
@@ -121,33 +134,36 @@ struct GuidedFilter {
             moments.withUnsafeBufferPointer { moments in
                 means.withUnsafeBufferPointer { means in
                     inverse.withUnsafeBufferPointer { inverse in
-                        let (a0, a1, a2) = (out.baseAddress!, out.baseAddress! + count, out.baseAddress! + 2 * count)
-                        let b = out.baseAddress! + channels * count
+                        let (out, moments, means, inverse) = (out.baseAddress!, moments.baseAddress!, means.baseAddress!, inverse.baseAddress!)
+                        let (a0, a1, a2) = (out, out + count, out + 2 * count)
+                        let b = out + channels * count
                         for y in 0..<h {
-                            for x in 0..<w {
-                                let local = y * w + x, global = (y0 + y) * imageWidth + x0 + x
-                                let p = moments[local]
-                                let mean0 = means[global]
+                            let row = y * w, imageRow = (y0 + y) * imageWidth + x0
+                            eightAtATime(w) { x, n in
+                                let local = row + x, global = imageRow + x
+                                let p = moments.lanes(local, n)
+                                let mean0 = means.lanes(global, n)
                                 if channels == 1 {
-                                    let a = (moments[count + local] - mean0 * p) * inverse[global]
-                                    a0[local] = a
-                                    b[local] = p - a * mean0
-                                } else {
-                                    let (mean1, mean2) = (means[imageCount + global], means[2 * imageCount + global])
-                                    let v0 = moments[count + local] - mean0 * p
-                                    let v1 = moments[2 * count + local] - mean1 * p
-                                    let v2 = moments[3 * count + local] - mean2 * p
-                                    let (m0, m1, m2) = (inverse[global], inverse[imageCount + global], inverse[2 * imageCount + global])
-                                    let (m3, m4, m5) = (inverse[3 * imageCount + global], inverse[4 * imageCount + global],
-                                                        inverse[5 * imageCount + global])
-                                    let c0 = m0 * v0 + m1 * v1 + m2 * v2
-                                    let c1 = m1 * v0 + m3 * v1 + m4 * v2
-                                    let c2 = m2 * v0 + m4 * v1 + m5 * v2
-                                    a0[local] = c0
-                                    a1[local] = c1
-                                    a2[local] = c2
-                                    b[local] = p - c0 * mean0 - c1 * mean1 - c2 * mean2
+                                    let a = (moments.lanes(count + local, n) - mean0 * p) * inverse.lanes(global, n)
+                                    a0.store(a, local, n)
+                                    b.store(p - a * mean0, local, n)
+                                    return
                                 }
+                                let (mean1, mean2) = (means.lanes(imageCount + global, n), means.lanes(2 * imageCount + global, n))
+                                let v0 = moments.lanes(count + local, n) - mean0 * p
+                                let v1 = moments.lanes(2 * count + local, n) - mean1 * p
+                                let v2 = moments.lanes(3 * count + local, n) - mean2 * p
+                                let (m0, m1, m2) = (inverse.lanes(global, n), inverse.lanes(imageCount + global, n),
+                                                    inverse.lanes(2 * imageCount + global, n))
+                                let (m3, m4, m5) = (inverse.lanes(3 * imageCount + global, n), inverse.lanes(4 * imageCount + global, n),
+                                                    inverse.lanes(5 * imageCount + global, n))
+                                let c0 = m0 * v0 + m1 * v1 + m2 * v2
+                                let c1 = m1 * v0 + m3 * v1 + m4 * v2
+                                let c2 = m2 * v0 + m4 * v1 + m5 * v2
+                                a0.store(c0, local, n)
+                                a1.store(c1, local, n)
+                                a2.store(c2, local, n)
+                                b.store(p - c0 * mean0 - c1 * mean1 - c2 * mean2, local, n)
                             }
                         }
                     }
@@ -156,82 +172,6 @@ struct GuidedFilter {
         }
         BoxFilter.mean(result, into: &result, planes: channels + 1, width: w, height: h, radius: radius)
         return result
-    }
-}
-
-enum BoxFilter {
-    /// The mean over the (2r+1)² window clipped to the image: sliding sums along each row,
-    /// then down the columns all at once (row by row, so memory is read in order).
-    static func mean(_ values: [Float], width: Int, height: Int, radius: Int) -> [Float] {
-        var result = [Float](repeating: 0, count: width * height)
-        mean(values, into: &result, planes: 1, width: width, height: height, radius: radius)
-        return result
-    }
-
-    /// The means of `planes` planes of `width` × `height` laid one after another; `result`
-    /// may be `values` itself.
-    static func mean(_ values: [Float], into result: inout [Float], planes: Int, width: Int, height: Int, radius: Int) {
-        let count = width * height
-        var rows = [Float](repeating: 0, count: count)
-        var sums = [Double](repeating: 0, count: width)
-        values.withUnsafeBufferPointer { values in
-            rows.withUnsafeMutableBufferPointer { rows in
-                sums.withUnsafeMutableBufferPointer { sums in
-                    result.withUnsafeMutableBufferPointer { result in
-                        for plane in 0..<planes {
-                            rowPass(values.baseAddress! + plane * count, into: rows.baseAddress!, width: width, height: height, radius: radius)
-                            columnPass(UnsafePointer(rows.baseAddress!), into: result.baseAddress! + plane * count, sums: sums.baseAddress!,
-                                       width: width, height: height, radius: radius)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Four rows at a time, each in its own lane: the running sums are four independent
-    /// chains of additions instead of one (the same additions, in the same order, per row).
-    private static func rowPass(_ input: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, width: Int, height: Int, radius: Int) {
-        var y = 0
-        while y + 4 <= height {
-            let lines = (input + y * width, input + (y + 1) * width, input + (y + 2) * width, input + (y + 3) * width)
-            @inline(__always) func column(_ x: Int) -> SIMD4<Double> {
-                SIMD4(Double(lines.0[x]), Double(lines.1[x]), Double(lines.2[x]), Double(lines.3[x]))
-            }
-            var sum = SIMD4<Double>(repeating: 0)
-            for x in 0..<min(width, radius) { sum += column(x) }
-            for x in 0..<width {
-                if x + radius < width { sum += column(x + radius) }
-                if x - radius - 1 >= 0 { sum -= column(x - radius - 1) }
-                let mean = SIMD4<Float>(sum) / Float(min(width - 1, x + radius) - max(0, x - radius) + 1)
-                for lane in 0..<4 { out[(y + lane) * width + x] = mean[lane] }
-            }
-            y += 4
-        }
-        for y in y..<height {
-            let line = input + y * width, target = out + y * width
-            var sum: Double = 0
-            for x in 0..<min(width, radius) { sum += Double(line[x]) }
-            for x in 0..<width {
-                if x + radius < width { sum += Double(line[x + radius]) }
-                if x - radius - 1 >= 0 { sum -= Double(line[x - radius - 1]) }
-                target[x] = Float(sum) / Float(min(width - 1, x + radius) - max(0, x - radius) + 1)
-            }
-        }
-    }
-
-    private static func columnPass(_ input: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Double>,
-                                   width: Int, height: Int, radius: Int) {
-        sums.update(repeating: 0, count: width)
-        for y in 0..<min(height, radius) {
-            for x in 0..<width { sums[x] += Double(input[y * width + x]) }
-        }
-        for y in 0..<height {
-            if y + radius < height { for x in 0..<width { sums[x] += Double(input[(y + radius) * width + x]) } }
-            if y - radius - 1 >= 0 { for x in 0..<width { sums[x] -= Double(input[(y - radius - 1) * width + x]) } }
-            let size = Float(min(height - 1, y + radius) - max(0, y - radius) + 1)
-            for x in 0..<width { out[y * width + x] = Float(sums[x]) / size }
-        }
     }
 }
 
@@ -267,18 +207,24 @@ struct MaskRefinement {
         let (smallWidth, smallHeight) = ((width + step - 1) / step, (height + step - 1) / step)
         var sums = [Float](repeating: 0, count: smallWidth * smallHeight * channels)
         var counts = [Float](repeating: 0, count: smallWidth * smallHeight)
+        let cellOf = (0..<width).map { $0 / step }
         image.pixels.withUnsafeBufferPointer { pixels in
-            for y in 0..<height {
-                for x in 0..<width {
-                    let cell = (y / step) * smallWidth + x / step, pixel = (y * width + x) * 3
-                    counts[cell] += 1
-                    let (r, g, b) = (Float(pixels[pixel]), Float(pixels[pixel + 1]), Float(pixels[pixel + 2]))
-                    if colour {
-                        sums[cell * 3] += r
-                        sums[cell * 3 + 1] += g
-                        sums[cell * 3 + 2] += b
-                    } else {
-                        sums[cell] += GuidedFilter.grey(r, g, b)
+            sums.withUnsafeMutableBufferPointer { sums in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for y in 0..<height {
+                        let cells = (y / step) * smallWidth, row = y * width * 3
+                        for x in 0..<width {
+                            let cell = cells + cellOf[x], pixel = row + 3 * x
+                            counts[cell] += 1
+                            let (r, g, b) = (Float(pixels[pixel]), Float(pixels[pixel + 1]), Float(pixels[pixel + 2]))
+                            if colour {
+                                sums[cell * 3] += r
+                                sums[cell * 3 + 1] += g
+                                sums[cell * 3 + 2] += b
+                            } else {
+                                sums[cell] += GuidedFilter.grey(r, g, b)
+                            }
+                        }
                     }
                 }
             }
@@ -291,7 +237,7 @@ struct MaskRefinement {
 
     /// `values` cover the window at (x0, y0) of `width` × `height`; the refined values.
     func apply(_ values: [Float], x0: Int, y0: Int, width: Int, height: Int) -> [Float] {
-        let channels = filter.channels
+        let channels = filter.channels, planes = channels + 1
         // The window on the reduced grid, aligned to whole blocks.
         let (sx0, sy0) = (x0 / step, y0 / step)
         let (sx1, sy1) = ((x0 + width + step - 1) / step, (y0 + height + step - 1) / step)
@@ -304,10 +250,14 @@ struct MaskRefinement {
             coefficients.withUnsafeBufferPointer { c in
                 image.pixels.withUnsafeBufferPointer { pixels in
                     output.withUnsafeMutableBufferPointer { out in
+                        let (c, out) = (c.baseAddress!, out.baseAddress!)
                         for y in 0..<height {
-                            for x in 0..<width {
-                                let local = y * width + x, pixel = ((y0 + y) * image.width + x0 + x) * 3
-                                out[local] = Self.refined(channels: channels, pixels: pixels, pixel: pixel) { c[$0 * planeCount + local] }
+                            let row = y * width, pixel = ((y0 + y) * image.width + x0) * 3
+                            eightAtATime(width) { x, n in
+                                let value = Self.refined(channels: channels, pixels: pixels, pixel: pixel + 3 * x, n) {
+                                    c.lanes($0 * planeCount + row + x, n)
+                                }
+                                out.store(value, row + x, n)
                             }
                         }
                     }
@@ -317,38 +267,57 @@ struct MaskRefinement {
         }
         var small = [Float](repeating: 0, count: planeCount)
         var counts = [Float](repeating: 0, count: planeCount)
-        for y in 0..<height {
-            for x in 0..<width {
-                let cell = ((y0 + y) / step - sy0) * smallWidth + (x0 + x) / step - sx0
-                small[cell] += values[y * width + x]
-                counts[cell] += 1
+        let cellOf = (0..<width).map { (x0 + $0) / step - sx0 }
+        values.withUnsafeBufferPointer { values in
+            small.withUnsafeMutableBufferPointer { small in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for y in 0..<height {
+                        let cells = ((y0 + y) / step - sy0) * smallWidth, row = y * width
+                        for x in 0..<width {
+                            small[cells + cellOf[x]] += values[row + x]
+                            counts[cells + cellOf[x]] += 1
+                        }
+                    }
+                }
             }
         }
         for cell in small.indices where counts[cell] > 0 { small[cell] /= counts[cell] }
         let coefficients = filter.coefficients(small, x0: sx0, y0: sy0, width: smallWidth, height: smallHeight)
-        // Coefficients back to full resolution (bilinear on block centres, a row at a time),
-        // applied to the full-resolution guide.
-        let planes = channels + 1
+        // Coefficients back to full resolution (bilinear on block centres: down the reduced
+        // rows, then along the row), applied to the full-resolution guide.
         let xs = (0..<width).map { PixelToGrid(pixel: x0 + $0 - sx0 * step, scale: 1 / Double(step), cells: smallWidth) }
-        var rowValues = [Float](repeating: 0, count: planes * smallWidth)
+        let (lows, highs, weights) = (xs.map(\.low), xs.map(\.high), xs.map(\.weight))
+        var reducedRow = [Float](repeating: 0, count: planes * smallWidth)
         coefficients.withUnsafeBufferPointer { c in
             image.pixels.withUnsafeBufferPointer { pixels in
                 output.withUnsafeMutableBufferPointer { out in
-                    rowValues.withUnsafeMutableBufferPointer { values in
-                        for y in 0..<height {
-                            let row = PixelToGrid(pixel: y0 + y - sy0 * step, scale: 1 / Double(step), cells: smallHeight)
-                            for plane in 0..<planes {
-                                let base = plane * planeCount
-                                for column in 0..<smallWidth {
-                                    let top = c[base + row.low * smallWidth + column], bottom = c[base + row.high * smallWidth + column]
-                                    values[plane * smallWidth + column] = top + (bottom - top) * row.weight
-                                }
-                            }
-                            for x in 0..<width {
-                                let column = xs[x], pixel = ((y0 + y) * image.width + x0 + x) * 3
-                                out[y * width + x] = Self.refined(channels: channels, pixels: pixels, pixel: pixel) { plane in
-                                    let left = values[plane * smallWidth + column.low], right = values[plane * smallWidth + column.high]
-                                    return left + (right - left) * column.weight
+                    reducedRow.withUnsafeMutableBufferPointer { reduced in
+                        lows.withUnsafeBufferPointer { lows in
+                            highs.withUnsafeBufferPointer { highs in
+                                weights.withUnsafeBufferPointer { weights in
+                                    let (out, weights) = (out.baseAddress!, weights.baseAddress!)
+                                    for y in 0..<height {
+                                        let row = PixelToGrid(pixel: y0 + y - sy0 * step, scale: 1 / Double(step), cells: smallHeight)
+                                        for plane in 0..<planes {
+                                            let base = plane * planeCount, values = plane * smallWidth
+                                            for column in 0..<smallWidth {
+                                                let top = c[base + row.low * smallWidth + column]
+                                                let bottom = c[base + row.high * smallWidth + column]
+                                                reduced[values + column] = top + (bottom - top) * row.weight
+                                            }
+                                        }
+                                        let pixel = ((y0 + y) * image.width + x0) * 3
+                                        eightAtATime(width) { x, n in
+                                            let weight = weights.lanes(x, n)
+                                            let value = Self.refined(channels: channels, pixels: pixels, pixel: pixel + 3 * x, n) { plane in
+                                                let values = plane * smallWidth
+                                                let left = gathered(n) { reduced[values + lows[x + $0]] }
+                                                let right = gathered(n) { reduced[values + highs[x + $0]] }
+                                                return left + (right - left) * weight
+                                            }
+                                            out.store(value, y * width + x, n)
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -359,16 +328,19 @@ struct MaskRefinement {
         return output
     }
 
-    /// One pixel's refined value, b + Σ a_c · guide_c, from its coefficients (`plane`
-    /// 0..<channels: a_c; `channels`: b).
+    /// The refined values, b + Σ a_c · guide_c, of `count` pixels from `pixel` on, from their
+    /// coefficients (`plane` 0..<channels: a_c; `channels`: b).
     @inline(__always)
-    private static func refined(channels: Int, pixels: UnsafeBufferPointer<UInt8>, pixel: Int, _ coefficient: (Int) -> Float) -> Float {
+    private static func refined(channels: Int, pixels: UnsafeBufferPointer<UInt8>, pixel: Int, _ count: Int,
+                                _ coefficient: (_ plane: Int) -> Lanes) -> Lanes {
         var value = coefficient(channels)
+        let (r, g, b) = colourLanes(pixels, pixel, count)
         if channels == 3 {
-            for channel in 0..<3 { value += coefficient(channel) * Float(pixels[pixel + channel]) * (1 / 255) }
+            value += coefficient(0) * r * (1 / 255)
+            value += coefficient(1) * g * (1 / 255)
+            value += coefficient(2) * b * (1 / 255)
         } else {
-            let grey = GuidedFilter.grey(Float(pixels[pixel]), Float(pixels[pixel + 1]), Float(pixels[pixel + 2]))
-            value += coefficient(0) * grey * (1 / 255)
+            value += coefficient(0) * (0.299 * r + 0.587 * g + 0.114 * b) * (1 / 255)
         }
         return value
     }

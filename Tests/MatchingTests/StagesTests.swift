@@ -249,6 +249,43 @@ import Testing
         #expect(colour.apply([Float](repeating: 0.75, count: width * height)).allSatisfy { abs($0 - 0.75) < 1e-3 })
     }
 
+    /// The vector passes (eight rows per block, transposed four by four; eight columns per
+    /// step) give the plain running sums' results exactly, whatever the size against the
+    /// blocks and the radius against the size.
+    @Test func boxFilterIsThePlainRunningSumsBitForBit() {
+        /// Per row, a running sum in double precision of the window entering and leaving,
+        /// its mean rounded to float; then the same down each column of those means.
+        func runningMeans(_ values: [Float], width: Int, height: Int, radius: Int) -> [Float] {
+            func pass(_ input: [Float], count: Int, lines: Int, at: (Int, Int) -> Int) -> [Float] {
+                var out = input
+                for line in 0..<lines {
+                    var sum: Double = 0
+                    for i in 0..<min(count, radius) { sum += Double(input[at(line, i)]) }
+                    for i in 0..<count {
+                        if i + radius < count { sum += Double(input[at(line, i + radius)]) }
+                        if i - radius - 1 >= 0 { sum -= Double(input[at(line, i - radius - 1)]) }
+                        out[at(line, i)] = Float(sum) / Float(min(count - 1, i + radius) - max(0, i - radius) + 1)
+                    }
+                }
+                return out
+            }
+            let rows = pass(values, count: width, lines: height) { y, x in y * width + x }
+            return pass(rows, count: height, lines: width) { x, y in y * width + x }
+        }
+        var generator = SplitMix64(seed: 9)
+        for (width, height, radius) in [(1, 1, 1), (3, 13, 2), (17, 11, 2), (37, 9, 12), (64, 16, 5), (9, 70, 40)] {
+            let planes = 2, count = width * height
+            let values = (0..<(planes * count)).map { _ in generator.unit() * 100 }
+            var filtered = values
+            BoxFilter.mean(values, into: &filtered, planes: planes, width: width, height: height, radius: radius)
+            for plane in 0..<planes {
+                let expected = runningMeans(Array(values[(plane * count)..<((plane + 1) * count)]), width: width, height: height,
+                                            radius: radius)
+                #expect(Array(filtered[(plane * count)..<((plane + 1) * count)]) == expected, "\(width)x\(height) r \(radius)")
+            }
+        }
+    }
+
     /// The masks' refinement: at full resolution it is the guided filter itself; reduced (the
     /// fast filter of large images) it stays close to it; a window sees only its own values.
     @Test func maskRefinementIsTheGuidedFilterAndItsFastVariantStaysClose() throws {
